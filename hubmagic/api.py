@@ -1,0 +1,128 @@
+"""The two-function API: ``push_to_hub(estimator, repo_id)`` and ``load(repo_id)``.
+
+Modelled on the Hugging Face library-integration guide: push = build the repository in a
+temporary folder, create the repo, upload it in one commit; load = download
+``config.json`` and the model file it names (counted by the Hub as hubmagic downloads),
+then load it with skops' trust rules.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hubmagic.download import fetch_model, load_model_file
+from hubmagic.publish import PushResult
+
+
+def push_to_hub(
+    estimator: Any,
+    repo_id: str,
+    *,
+    data=None,
+    labels=None,
+    commit_message: str | None = None,
+    private: bool | None = None,
+    create_pr: bool = False,
+    revision: str | None = None,
+    allow_patterns=None,
+    ignore_patterns=None,
+    token: str | None = None,
+    task: str | None = None,
+    model_format: str = "skops",
+    license: str | None = None,
+) -> PushResult:
+    """Publish a fitted scikit-learn estimator to the Hub in one commit.
+
+    Builds the whole repository (model file, ``config.json``, model card ``README.md``)
+    in a temporary folder and publishes it; the remote then holds exactly these files
+    (plus the Hub's ``.gitattributes``), so files of an earlier push that are no longer
+    generated are deleted. For a repository you edit before publishing, use
+    ``ModelRepository.init(...)`` then ``repo.push()`` instead.
+
+    Args:
+        estimator: the fitted estimator (or pipeline).
+        repo_id: ``"namespace/name"`` or ``"name"`` (your namespace).
+        data: example input (e.g. ``X_test``): column names, widget example, metrics.
+        labels: true labels for ``data``; adds metrics to the card.
+        commit_message, private, create_pr, revision, allow_patterns, ignore_patterns,
+            token: as in ``huggingface_hub.HfApi.upload_folder``.
+        task, model_format, license: as in ``ModelRepository.init``.
+
+    Returns:
+        PushResult (``commit_url``, ``pr_url`` ...).
+
+    >>> from hubmagic import push_to_hub
+    >>> push_to_hub(model, "alice/iris-classifier", data=X_test, labels=y_test)  # doctest: +SKIP
+    """
+    from hubmagic.publish import publish_folder
+    from hubmagic.repository import ModelRepository
+
+    with tempfile.TemporaryDirectory(prefix="hubmagic-push-") as tmp:
+        repo = ModelRepository.init(
+            estimator,
+            data=data,
+            labels=labels,
+            dst=Path(tmp) / "repo",
+            repo_id=repo_id,
+            task=task,
+            model_format=model_format,
+            license=license,
+        )
+        return publish_folder(
+            repo.path,
+            repo_id,
+            token=token,
+            private=private,
+            create_pr=create_pr,
+            revision=revision,
+            commit_message=commit_message,
+            allow_patterns=allow_patterns,
+            ignore_patterns=ignore_patterns,
+            overwrite=True,
+        )
+
+
+def load(
+    repo_id: str,
+    *,
+    revision: str | None = None,
+    cache_dir=None,
+    force_download: bool = False,
+    local_files_only: bool = False,
+    token: str | None = None,
+    trusted=None,
+) -> Any:
+    """Download a model published with hubmagic (or skops) and load it.
+
+    Args:
+        repo_id: ``"namespace/name"``.
+        revision: branch, tag, ``refs/pr/N`` or commit; default ``main``.
+        cache_dir, force_download, local_files_only, token: as in
+            ``huggingface_hub.hf_hub_download``.
+        trusted: for skops files, the extra types you trust (as listed in the
+            ``UntrustedTypesError`` message), or ``True`` to trust all. A pickle file
+            runs code when loaded: it is loaded only with ``trusted=True`` or when the
+            repository belongs to you or one of your organizations.
+
+    Returns:
+        The estimator.
+
+    Raises:
+        RemoteNotFoundError: no such repository, revision or file.
+        UntrustedTypesError: the file needs types you have not trusted (listed, with the
+            exact call to trust them).
+
+    >>> model = load("alice/iris-classifier")  # doctest: +SKIP
+    >>> model.predict(X_test)  # doctest: +SKIP
+    """
+    _, path, model_format = fetch_model(
+        repo_id,
+        revision=revision,
+        cache_dir=cache_dir,
+        force_download=force_download,
+        local_files_only=local_files_only,
+        token=token,
+    )
+    return load_model_file(path, model_format, repo_id, trusted=trusted, token=token)

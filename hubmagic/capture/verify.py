@@ -1,0 +1,296 @@
+"""Check that a train script really rebuilds the model that is in memory.
+
+The script runs in a fresh Python process, in a temporary folder where the
+notebook's files are reachable under the same relative paths, with a time
+limit. The model it saves is loaded back in that same process (so classes the
+script defines are found as ``__main__.<name>``, as in the notebook) and its
+predictions on the example input are compared with the in-memory estimator's:
+they must be identical.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import pickle
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_RUNNER = Path(__file__).with_name("_verify_runner.py")
+_OUTPUT_METHODS = ("predict", "predict_proba", "decision_function", "transform")
+_NEVER_STAGED = {".git", ".ipynb_checkpoints", "__pycache__", ".hubmagic", "train.py"}
+_COPY_LIMIT = 50 * 1024 * 1024
+
+
+@dataclass
+class Verification:
+    """The outcome of ``verify_script``.
+
+    Attributes:
+        ok: the script ran and the saved model gives identical outputs.
+        reason: one paragraph for the user (what was compared, or why it failed).
+        seconds: wall time of the script's run.
+        compared: the methods whose outputs were compared (``["predict", ...]``).
+        returncode: exit code of the subprocess (``None`` after a timeout).
+        stderr: the last lines of the script's error output.
+    """
+
+    ok: bool
+    reason: str
+    seconds: float
+    compared: list[str] = field(default_factory=list)
+    returncode: int | None = None
+    stderr: str = ""
+    details: dict = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def raise_for_failure(self) -> None:
+        """Raise ``NotReproducibleError`` with the reason unless ``ok``."""
+        if not self.ok:
+            from hubmagic.errors import NotReproducibleError
+
+            raise NotReproducibleError(self.reason)
+
+
+def expected_outputs(model, example_input) -> dict:
+    """What the in-memory estimator answers on the example input."""
+    outputs = {}
+    for method in _OUTPUT_METHODS:
+        if method == "transform" and outputs:
+            break  # a predictor is compared on its predictions only
+        function = getattr(model, method, None)
+        if function is None:
+            continue
+        try:
+            outputs[method] = function(example_input)
+        except Exception:  # noqa: BLE001, S112 - e.g. predict_proba of SVC(probability=False)
+            continue
+    return outputs
+
+
+def verify_script(
+    script_text: str,
+    *,
+    model,
+    example_input,
+    workdir=None,
+    timeout: float = 300,
+    model_file: str = "model.skops",
+    model_format: str = "skops",
+    python: str = sys.executable,
+    ignore=(),
+) -> Verification:
+    """Run ``script_text`` in a clean process and compare the model it saves.
+
+    Args:
+        script_text: the content of train.py (it must save the model to ``model_file``).
+        model: the fitted estimator in memory.
+        example_input: rows to predict on (the repository's example data).
+        workdir: the notebook's working directory; its entries are made
+            reachable under the same relative paths. ``None``: nothing staged.
+        timeout: seconds before the script is stopped.
+        model_file, model_format: as in the repository (``"skops"``/``"pickle"``).
+        python: interpreter to use.
+        ignore: names of entries of ``workdir`` not to stage (the repository folder).
+
+    Returns:
+        A ``Verification``; ``bool(v)`` is ``v.ok``.
+
+    >>> v = verify_script(script.text, model=model, example_input=X[:20], workdir=".")  # doctest: +SKIP
+    >>> v.ok, v.reason                                                                 # doctest: +SKIP
+    """
+    outputs = expected_outputs(model, example_input)
+    if not outputs:
+        return Verification(
+            False,
+            f"Cannot verify: {type(model).__name__} has no predict/transform that works on "
+            "the example input, so there is nothing to compare.",
+            0.0,
+        )
+    root = Path(tempfile.mkdtemp(prefix="hubmagic-verify-"))
+    try:
+        run_dir = root / "run"
+        run_dir.mkdir()
+        private = root / "hubmagic"
+        private.mkdir()
+        if workdir is not None:
+            _stage(Path(workdir), run_dir, script_text, set(ignore) | {model_file})
+        script = run_dir / "train.py"
+        script.write_text(script_text, encoding="utf-8")
+        expected = private / "expected.pkl"
+        try:
+            with open(expected, "wb") as f:
+                pickle.dump({"input": example_input, "outputs": outputs}, f)
+        except Exception as exc:  # noqa: BLE001 - explained to the user below
+            return Verification(
+                False,
+                f"Cannot verify: the example input ({type(example_input).__name__}) cannot be "
+                f"sent to another process ({type(exc).__name__}: {exc}). Pass a NumPy array "
+                "or a pandas DataFrame.",
+                0.0,
+            )
+        result = private / "result.json"
+        command = [python, str(_RUNNER), str(script), str(expected), str(result), model_file,
+                   model_format]
+        return _run(command, run_dir, result, timeout, model, list(outputs))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _run(command, run_dir, result_path, timeout, model, methods) -> Verification:
+    import json
+
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1")
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=run_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, start_new_session=True,
+    )
+    try:
+        _, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill(process)
+        seconds = time.perf_counter() - start
+        return Verification(
+            False,
+            f"Not reproducible: train.py did not finish within {timeout:g} s and was "
+            "stopped. Give more time (timeout=...) or make the training faster.",
+            seconds,
+        )
+    seconds = time.perf_counter() - start
+    tail = "\n".join(stderr.strip().splitlines()[-15:])
+    if process.returncode != 0 or not result_path.exists():
+        return Verification(
+            False,
+            f"Not reproducible: train.py failed (exit code {process.returncode}). Last "
+            f"lines of its error output:\n{tail}\nForce a missing cell in with include=[...] "
+            "or fix the notebook, then try again.",
+            seconds, returncode=process.returncode, stderr=tail,
+        )
+    report = json.loads(result_path.read_text(encoding="utf-8"))
+    differing = {m: e for m, e in report["methods"].items() if not e.get("equal")}
+    if not differing:
+        rows = next(iter(report["methods"].values()))["rows"]
+        return Verification(
+            True,
+            f"Reproduced: the model saved by train.py gives identical {', '.join(methods)} "
+            f"on {rows} example rows ({seconds:.1f} s).",
+            seconds, methods, process.returncode, tail, report,
+        )
+    return Verification(
+        False, _mismatch_reason(differing, model), seconds, methods, process.returncode,
+        tail, report,
+    )
+
+
+def _mismatch_reason(differing: dict, model) -> str:
+    parts = []
+    for method, entry in differing.items():
+        if "detail" in entry:
+            parts.append(f"{method} returns {entry['detail']}")
+            continue
+        text = f"{method} differs on {entry.get('rows_differing', '?')} of {entry['rows']} rows"
+        if "max_abs_diff" in entry:
+            text += f" (largest difference {entry['max_abs_diff']:.3g})"
+        parts.append(text)
+    reason = "Not reproducible: the model rebuilt by train.py " + "; ".join(parts) + "."
+    unseeded = unseeded_random_states(model)
+    if unseeded:
+        reason += (
+            " The estimator has random_state=None at " + ", ".join(unseeded) + ": set "
+            "random_state to an integer in the notebook, refit and publish again."
+        )
+    else:
+        reason += (
+            " The script does not rebuild the same model: a cell it needs may be missing "
+            "(force it in with include=[...]) or the notebook depends on state the script "
+            "cannot see."
+        )
+    return reason
+
+
+def unseeded_random_states(model) -> list[str]:
+    """Parameter paths of ``random_state=None`` in the estimator's tree."""
+    try:
+        params = model.get_params(deep=True)
+    except Exception:  # noqa: BLE001 - not a scikit-learn estimator: nothing to suggest
+        return []
+    found = [k for k, v in params.items() if k.split("__")[-1] == "random_state" and v is None]
+    return sorted(found)
+
+
+def _kill(process) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        process.kill()
+    process.communicate()
+
+
+def _stage(workdir: Path, run_dir: Path, script_text: str, ignore: set) -> None:
+    """Make the notebook folder's files reachable from ``run_dir``.
+
+    Files are copied (small ones) so the script cannot overwrite the user's
+    data through a link; folders are symlinked, except those the script names
+    in a string literal, which are copied when small, because a script writing
+    next to its data would otherwise write into the user's folder.
+    """
+    if not workdir.is_dir():
+        return
+    named = _named_top_level_entries(script_text)
+    for entry in workdir.iterdir():
+        if entry.name in _NEVER_STAGED or entry.name in ignore:
+            continue
+        if entry.is_dir() and _holds_hub_repository(entry):
+            continue  # hubmagic's output (./hub/MODEL), not an input of the script
+        target = run_dir / entry.name
+        try:
+            if entry.is_file() and entry.stat().st_size <= _COPY_LIMIT:
+                shutil.copy2(entry, target)
+            elif entry.is_dir() and entry.name in named and _size(entry) <= _COPY_LIMIT:
+                shutil.copytree(entry, target, symlinks=True)
+            else:
+                target.symlink_to(entry.resolve(), target_is_directory=entry.is_dir())
+        except OSError:
+            continue
+
+
+def _holds_hub_repository(folder: Path) -> bool:
+    if (folder / ".hubmagic").exists():
+        return True
+    try:
+        return any((child / ".hubmagic").exists() for child in folder.iterdir() if child.is_dir())
+    except OSError:
+        return False
+
+
+def _named_top_level_entries(script_text: str) -> set[str]:
+    try:
+        tree = ast.parse(script_text)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value:
+            first = Path(node.value).parts[:1]
+            if first and first[0] not in ("/", ".", ".."):
+                names.add(first[0])
+    return names
+
+
+def _size(folder: Path, limit: int = _COPY_LIMIT) -> int:
+    total = 0
+    for path in folder.rglob("*"):
+        if path.is_file():
+            total += path.stat().st_size
+            if total > limit:
+                break
+    return total

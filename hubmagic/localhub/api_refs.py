@@ -1,0 +1,140 @@
+"""Branches, tags, refs listing, commit history and super-squash."""
+
+from __future__ import annotations
+
+import re
+
+from .errors import HubError, conflict, revision_not_found
+from .gitrepo import commit_message
+from .http import Call, json_response, paginate
+from .storage import now_iso
+
+_REF_NAME_RE = re.compile(r"^(?!/)(?!.*//)(?!.*\.\.)(?!.*@\{)[^\x00-\x20~^:?*\[\\\x7f]+(?<!/)(?<!\.lock)(?<!\.)$")
+
+
+def _check_name(name: str, kind: str) -> None:
+    if not _REF_NAME_RE.match(name) or name.startswith("refs/") or name.startswith("-"):
+        raise HubError(400, f"Invalid {kind} name: {name!r}")
+
+
+def list_refs(call: Call, repo_type: str, repo_id: str):
+    record = call.hub.readable(call, repo_type, repo_id)
+    git = record.git()
+    try:
+        def items(prefix):
+            return [{"name": n, "ref": f"{prefix}{n}", "targetCommit": c} for n, c in git.refs(prefix).items()]
+
+        branches = sorted(items("refs/heads/"), key=lambda b: (b["name"] != "main", b["name"]))
+        data = {"branches": branches, "converts": items("refs/convert/"), "tags": sorted(items("refs/tags/"), key=lambda t: t["name"])}
+        if call.flag("include_prs"):
+            prs = items("refs/pr/")
+            data["pullRequests"] = sorted(prs, key=lambda p: int(p["name"]) if p["name"].isdigit() else 0)
+    finally:
+        git.close()
+    return json_response(data)
+
+
+def list_commits(call: Call, repo_type: str, repo_id: str, revision: str):
+    record = call.hub.readable(call, repo_type, repo_id)
+    formatted = "formatted" in call.query.getlist("expand[]") or "formatted" in call.query.getlist("expand")
+    git = record.git()
+    try:
+        commit, _ = git.resolve(revision)
+        items = []
+        for info in git.history(commit):
+            item = {"id": info.id, "title": info.title, "message": info.message,
+                    "date": now_iso(info.timestamp), "authors": [{"user": info.author}]}
+            if formatted:
+                item["formatted"] = {"title": info.title, "message": info.message}
+            items.append(item)
+    finally:
+        git.close()
+    return paginate(call, items, 50 if formatted else 1000)
+
+
+def create_branch(call: Call, repo_type: str, repo_id: str, branch: str):
+    record = call.hub.readable(call, repo_type, repo_id)
+    call.hub.require_write(call, record)
+    _check_name(branch, "branch")
+    start = call.json().get("startingPoint") or "main"
+    with call.hub.storage.lock(record):
+        git = record.git()
+        try:
+            if git.ref_target(f"refs/heads/{branch}") is not None:
+                raise conflict(f"Reference refs/heads/{branch} already exists")
+            if call.json().get("emptyBranch"):
+                target = git.write_commit({}, None, call.user, "initial commit\n")
+            else:
+                target, _ = git.resolve(str(start))
+            git.set_ref(f"refs/heads/{branch}", None, target)
+        finally:
+            git.close()
+    return json_response({})
+
+
+def delete_branch(call: Call, repo_type: str, repo_id: str, branch: str):
+    record = call.hub.readable(call, repo_type, repo_id)
+    call.hub.require_write(call, record)
+    if branch == "main":
+        raise HubError(403, "Cannot delete refs/heads/main")
+    with call.hub.storage.lock(record):
+        git = record.git()
+        try:
+            if git.ref_target(f"refs/heads/{branch}") is None:
+                raise HubError(400, f"Invalid rev id: {branch}")
+            git.delete_ref(f"refs/heads/{branch}")
+        finally:
+            git.close()
+    return json_response({})
+
+
+def create_tag(call: Call, repo_type: str, repo_id: str, revision: str):
+    record = call.hub.readable(call, repo_type, repo_id)
+    call.hub.require_write(call, record)
+    body = call.json()
+    tag = body.get("tag")
+    if not isinstance(tag, str):
+        raise HubError(400, "Missing tag name")
+    _check_name(tag, "tag")
+    with call.hub.storage.lock(record):
+        git = record.git()
+        try:
+            target, _ = git.resolve(revision)
+            if git.ref_target(f"refs/tags/{tag}") is not None:
+                raise conflict(f"Tag {tag} already exists")
+            git.set_ref(f"refs/tags/{tag}", None, target)
+        finally:
+            git.close()
+    return json_response({})
+
+
+def delete_tag(call: Call, repo_type: str, repo_id: str, tag: str):
+    record = call.hub.readable(call, repo_type, repo_id)
+    call.hub.require_write(call, record)
+    with call.hub.storage.lock(record):
+        git = record.git()
+        try:
+            if git.ref_target(f"refs/tags/{tag}") is None:
+                raise revision_not_found(tag)
+            git.delete_ref(f"refs/tags/{tag}")
+        finally:
+            git.close()
+    return json_response({})
+
+
+def super_squash(call: Call, repo_type: str, repo_id: str, branch: str):
+    record = call.hub.readable(call, repo_type, repo_id)
+    call.hub.require_write(call, record)
+    message = call.json().get("message") or "Super-squash branch"
+    with call.hub.storage.lock(record):
+        git = record.git()
+        try:
+            head, ref = git.resolve(branch)
+            if ref is None or not (ref.startswith("refs/heads/") or ref.startswith("refs/pr/")):
+                raise revision_not_found(branch)
+            files = git.flat_files(head)
+            new = git.write_commit(files, None, call.user, commit_message(str(message), ""))
+            git.set_ref(ref, head, new)
+        finally:
+            git.close()
+    return json_response({"commitId": new})

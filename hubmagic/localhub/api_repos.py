@@ -1,0 +1,239 @@
+"""Routes about repositories as a whole: whoami, create, delete, move, settings, info, listing."""
+
+from __future__ import annotations
+
+from .cards import front_matter
+from .errors import HubError, repo_not_found
+from .http import Call, json_response
+from .storage import REPO_TYPES, RepoRecord, now_iso
+
+_TYPE_BY_NAME = {None: "model", "model": "model", "dataset": "dataset", "space": "space"}
+
+
+def whoami(call: Call):
+    if call.user is None:
+        raise HubError(401, "Invalid credentials in Authorization header")
+    return json_response(call.hub.accounts.whoami(call.user))
+
+
+def _repo_type(value) -> str:
+    if value not in _TYPE_BY_NAME:
+        raise HubError(400, f"Invalid repo type: {value!r}")
+    return _TYPE_BY_NAME[value]
+
+
+def _visibility(body: dict, default=None):
+    if "visibility" in body:
+        if body["visibility"] not in ("private", "public"):
+            raise HubError(400, "visibility must be 'private' or 'public'")
+        return body["visibility"] == "private"
+    if "private" in body and body["private"] is not None:
+        return bool(body["private"])
+    return default
+
+
+def create_repo(call: Call):
+    hub = call.hub
+    body = call.json()
+    if call.user is None:
+        raise HubError(401, "You must be authenticated to create a repository")
+    repo_type = _repo_type(body.get("type"))
+    name = body.get("name")
+    if not isinstance(name, str) or not name:
+        raise HubError(400, "Missing repository name")
+    namespace = body.get("organization") or call.user
+    if not hub.accounts.namespace_exists(namespace):
+        raise HubError(404, f"Namespace {namespace} not found")
+    hub.require_namespace(call, namespace)
+    if repo_type == "space" and not body.get("sdk"):
+        raise HubError(400, "Missing space sdk ('gradio', 'docker' or 'static')")
+    repo_id = f"{hub.accounts.canonical_namespace(namespace)}/{name}"
+    try:
+        record = hub.storage.create(repo_type, repo_id, private=bool(_visibility(body, False)), author=call.user)
+    except HubError as error:
+        if error.status == 409:  # the client reads ``url`` from the 409 when exist_ok=True
+            existing = hub.storage.find(repo_type, repo_id)
+            error.body["url"] = call.repo_url(repo_type, existing.id if existing else repo_id)
+        raise
+    url = call.repo_url(repo_type, record.id)
+    return json_response({"url": url, "name": record.id, "id": record.id})
+
+
+def _named_repo(call: Call, body: dict) -> RepoRecord:
+    repo_type = _repo_type(body.get("type"))
+    name = body.get("name")
+    if not isinstance(name, str) or not name:
+        raise HubError(400, "Missing repository name")
+    namespace = body.get("organization") or call.user or ""
+    return call.hub.readable(call, repo_type, f"{namespace}/{name}")
+
+
+def delete_repo(call: Call):
+    record = _named_repo(call, call.json())
+    call.hub.require_write(call, record)
+    call.hub.storage.delete(record)
+    return json_response({})
+
+
+def move_repo(call: Call):
+    body = call.json()
+    repo_type = _repo_type(body.get("type"))
+    source, target = body.get("fromRepo"), body.get("toRepo")
+    if not isinstance(source, str) or not isinstance(target, str) or target.count("/") != 1:
+        raise HubError(400, "Invalid 'fromRepo' or 'toRepo'")
+    record = call.hub.readable(call, repo_type, source)
+    call.hub.require_write(call, record)
+    namespace = target.split("/")[0]
+    if not call.hub.accounts.namespace_exists(namespace):
+        raise HubError(404, f"Namespace {namespace} not found")
+    call.hub.require_namespace(call, namespace)
+    call.hub.storage.move(record, f"{call.hub.accounts.canonical_namespace(namespace)}/{target.split('/')[1]}")
+    return json_response({})
+
+
+def update_settings(call: Call, repo_type: str, repo_id: str):
+    record = call.hub.readable(call, repo_type, repo_id)
+    call.hub.require_write(call, record)
+    body = call.json()
+    with call.hub.storage.lock(record):
+        record = call.hub.storage.find(repo_type, repo_id) or record
+        private = _visibility(body)
+        if private is not None:
+            record.meta["private"] = private
+        if "gated" in body:
+            if body["gated"] not in ("auto", "manual", False):
+                raise HubError(400, "gated must be 'auto', 'manual' or false")
+            record.meta["gated"] = body["gated"]
+        call.hub.storage.save_meta(record)
+    return json_response({})
+
+
+def repo_summary(call: Call, record: RepoRecord, commit: str | None = None) -> dict:
+    git = record.git()
+    try:
+        commit = commit or git.resolve("main")[0]
+        info = git.commit_info(commit)
+        card = {}
+        readme = git.lookup(commit, "README.md")
+        if readme:
+            card = front_matter(git.read_blob(readme[1]).decode("utf-8", "replace"))[0] or {}
+    finally:
+        git.close()
+    data = {
+        "_id": record.meta.get("createdAt", "") + record.id,
+        "id": record.id,
+        "author": record.namespace,
+        "sha": commit,
+        "lastModified": now_iso(info.timestamp),
+        "createdAt": record.meta.get("createdAt"),
+        "private": record.private,
+        "gated": record.meta.get("gated", False),
+        "disabled": False,
+        "downloads": 0,
+        "likes": 0,
+        "tags": _tags(card),
+    }
+    if record.type == "model":
+        data["modelId"] = record.id
+        for key in ("library_name", "pipeline_tag"):
+            if isinstance(card.get(key), str):
+                data[key] = card[key]
+    if record.type == "space":
+        data["sdk"] = card.get("sdk", "static")
+        data["runtime"] = {"stage": "NO_APP_FILE", "hardware": {"current": None, "requested": None}}
+    if card:
+        data["cardData"] = card
+    return data
+
+
+def _tags(card: dict) -> list[str]:
+    tags = [t for t in (card.get("tags") or []) if isinstance(t, str)] if isinstance(card.get("tags"), list) else []
+    for key in ("library_name",):
+        if isinstance(card.get(key), str) and card[key] not in tags:
+            tags.append(card[key])
+    if isinstance(card.get("license"), str):
+        tags.append(f"license:{card['license']}")
+    return tags
+
+
+def repo_info(call: Call, repo_type: str, repo_id: str, revision: str = "main"):
+    record = call.hub.readable(call, repo_type, repo_id)
+    git = record.git()
+    try:
+        commit, _ = git.resolve(revision)
+        data = repo_summary(call, record, commit)
+        files = git.flat_files(commit)
+        siblings = []
+        for path in sorted(files):
+            sibling = {"rfilename": path}
+            if call.flag("blobs"):
+                entry = git.file_entry(path, files[path])
+                sibling.update(size=entry.size, blobId=entry.blob_id)
+                if entry.lfs:
+                    sibling["lfs"] = {"sha256": entry.lfs[0], "size": entry.lfs[1], "pointerSize": entry.pointer_size}
+            siblings.append(sibling)
+        data["siblings"] = siblings
+    finally:
+        git.close()
+    expand = call.query.getlist("expand")
+    if expand:
+        # With ``expand`` the Hub answers only the requested properties (plus id).
+        data = {k: v for k, v in data.items() if k in expand or k in ("id", "_id")}
+    return json_response(data)
+
+
+def list_repos(call: Call, repo_type: str):
+    """``GET /api/models?author=&search=`` — the repos this caller may see, newest first."""
+    author = (call.query.get("author") or "").lower()
+    search = (call.query.get("search") or "").lower()
+    wanted_tags = set(call.query.getlist("filter"))
+    found = []
+    for record in call.hub.storage.all(repo_type):
+        if not call.hub.can_read(call.user, record):
+            continue
+        if author and record.namespace.lower() != author:
+            continue
+        if search and search not in record.id.lower():
+            continue
+        found.append(record)
+    found.sort(key=lambda r: r.meta.get("createdAt", ""), reverse=True)
+    try:
+        limit = int(call.query.get("limit") or 0)
+    except ValueError:
+        raise HubError(400, "Invalid limit") from None
+    items = []
+    for record in found:
+        try:
+            summary = repo_summary(call, record)
+        except (HubError, KeyError, OSError):
+            continue  # deleted meanwhile
+        if wanted_tags - set(summary["tags"]) - {summary.get("library_name")}:
+            continue
+        items.append(summary)
+        if limit and len(items) >= limit:
+            break
+    return json_response(items)
+
+
+def check_type(segment: str) -> str:
+    for repo_type in REPO_TYPES:
+        if segment == f"{repo_type}s":
+            return repo_type
+    raise repo_not_found()
+
+
+def grant_access(call: Call, repo_type: str, repo_id: str):
+    """``POST /api/{type}s/{repo}/user-access-request/grant`` ``{"user": name}`` on a gated repo."""
+    record = call.hub.readable(call, repo_type, repo_id)
+    call.hub.require_write(call, record)
+    user = call.json().get("user")
+    if not isinstance(user, str) or user not in call.hub.accounts.users:
+        raise HubError(404, f"User {user!r} not found")
+    with call.hub.storage.lock(record):
+        record = call.hub.storage.find(repo_type, repo_id)
+        granted = record.meta.setdefault("granted", [])
+        if user in granted:
+            raise HubError(409, f"User {user} already has access to {record.id}")
+        granted.append(user)
+        call.hub.storage.save_meta(record)
+    return json_response({})

@@ -1,0 +1,205 @@
+"""The ASGI application: routes the Hub's URL shapes to handlers.
+
+Routing happens on the raw, still percent-encoded path: the client quotes revisions
+with ``safe=""`` (``refs%2Fpr%2F1``), so the path is split on ``/`` first and each
+piece unquoted afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from urllib.parse import unquote
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.routing import Route
+
+from . import api_commit, api_files, api_lfs, api_refs, api_repos, cards, discussions
+from .errors import HubError, Redirect
+from .http import Call, error_response, json_response
+
+logger = logging.getLogger("hubmagic.localhub")
+
+MAX_BODY = 16 * 1024 * 1024
+MAX_COMMIT_BODY = 512 * 1024 * 1024
+_TYPES = {"models": "model", "datasets": "dataset", "spaces": "space"}
+_PREFIXES = {"datasets": "dataset", "spaces": "space"}
+_ACTIONS = {"revision", "tree", "paths-info", "preupload", "commit", "commits", "refs", "branch", "tag",
+            "settings", "discussions", "super-squash", "auth-check", "user-access-request", "lfs-files"}
+
+
+class Target:
+    """What a request maps to: a handler, its parameters, and how to read the body."""
+
+    def __init__(self, handler, params: dict | None = None, max_body: int = MAX_BODY, streaming: bool = False):
+        self.handler, self.params, self.max_body, self.streaming = handler, params or {}, max_body, streaming
+
+
+def _not_found(path: str) -> HubError:
+    return HubError(404, f"Sorry, we can't find the page you are looking for: {path}")
+
+
+def _split_repo(rest: list[str]) -> tuple[str, list[str]]:
+    """Split ``[ns, name, action, ...]`` or ``[name, action, ...]`` into repo id and the rest."""
+    if len(rest) >= 3 and rest[2] in _ACTIONS:
+        return f"{rest[0]}/{rest[1]}", rest[2:]
+    if len(rest) >= 2 and rest[1] in _ACTIONS and len(rest) > 2:
+        return rest[0], rest[1:]
+    if len(rest) == 1:
+        return rest[0], []
+    return f"{rest[0]}/{rest[1]}", rest[2:]
+
+
+def _api_repo_route(method: str, repo_type: str, rest: list[str]) -> Target:
+    repo_id, tail = _split_repo(rest)
+    kw = {"repo_type": repo_type, "repo_id": repo_id}
+    action = tail[0] if tail else None
+    args = tail[1:]
+    if action is None and method == "GET":
+        return Target(api_repos.repo_info, kw)
+    if action == "revision" and args and method == "GET":
+        return Target(api_repos.repo_info, {**kw, "revision": "/".join(args)})
+    if action == "tree" and args and method == "GET":
+        return Target(api_files.list_tree, {**kw, "revision": args[0], "path": "/".join(args[1:])})
+    if action == "paths-info" and args and method == "POST":
+        return Target(api_files.paths_info, {**kw, "revision": "/".join(args)})
+    if action == "preupload" and args and method == "POST":
+        return Target(api_commit.preupload, {**kw, "revision": "/".join(args)})
+    if action == "commit" and args and method == "POST":
+        return Target(api_commit.commit, {**kw, "revision": "/".join(args)}, max_body=MAX_COMMIT_BODY)
+    if action == "commits" and args and method == "GET":
+        return Target(api_refs.list_commits, {**kw, "revision": "/".join(args)})
+    if action == "refs" and not args and method == "GET":
+        return Target(api_refs.list_refs, kw)
+    if action == "branch" and args:
+        handler = {"POST": api_refs.create_branch, "DELETE": api_refs.delete_branch}.get(method)
+        if handler:
+            return Target(handler, {**kw, "branch": "/".join(args)})
+    if action == "tag" and args:
+        if method == "POST":
+            return Target(api_refs.create_tag, {**kw, "revision": "/".join(args)})
+        if method == "DELETE":
+            return Target(api_refs.delete_tag, {**kw, "tag": "/".join(args)})
+    if action == "settings" and method == "PUT":
+        return Target(api_repos.update_settings, kw)
+    if action == "user-access-request" and args == ["grant"] and method == "POST":
+        return Target(api_repos.grant_access, kw)
+    if action == "super-squash" and args and method == "POST":
+        return Target(api_refs.super_squash, {**kw, "branch": "/".join(args)})
+    if action == "auth-check" and method == "GET":
+        return Target(lambda call, repo_type, repo_id: (call.hub.readable(call, repo_type, repo_id),
+                                                        json_response({}))[1], kw)
+    if action == "discussions":
+        if not args:
+            handler = {"GET": discussions.list_discussions, "POST": discussions.create_discussion}.get(method)
+            if handler:
+                return Target(handler, kw)
+        elif len(args) == 1 and method == "GET":
+            return Target(discussions.discussion_details, {**kw, "num": args[0]})
+        elif len(args) == 2 and method == "POST":
+            return Target(discussions.discussion_action, {**kw, "num": args[0], "action": args[1]})
+    if action == "lfs-files" and not args and method == "GET":
+        return Target(api_files.list_lfs_files, kw)
+    raise _not_found(f"/api/{repo_type}s/" + "/".join(rest))
+
+
+def route(method: str, parts: list[str]) -> Target:
+    if method == "HEAD" and "resolve" not in parts:
+        method = "GET"
+    if parts[:1] == ["api"]:
+        rest = parts[1:]
+        if rest == ["whoami-v2"] and method == "GET":
+            return Target(api_repos.whoami)
+        if rest[:1] == ["repos"] and len(rest) == 2:
+            handler = {("POST", "create"): api_repos.create_repo, ("DELETE", "delete"): api_repos.delete_repo,
+                       ("POST", "move"): api_repos.move_repo}.get((method, rest[1]))
+            if handler:
+                return Target(handler)
+        if rest == ["validate-yaml"] and method == "POST":
+            return Target(cards.validate_yaml)
+        if rest and rest[0] in _TYPES:
+            repo_type = _TYPES[rest[0]]
+            if len(rest) == 1 and method == "GET":
+                return Target(api_repos.list_repos, {"repo_type": repo_type})
+            if len(rest) >= 2:
+                return _api_repo_route(method, repo_type, rest[1:])
+        raise _not_found("/" + "/".join(parts))
+    if len(parts) == 4 and parts[0] == "lfs-upload" and method == "PUT":
+        return Target(api_lfs.upload, dict(zip(("oid", "size", "signature"), parts[1:])), streaming=True)
+    if len(parts) == 4 and parts[0] == "lfs-download" and method == "GET":
+        return Target(api_lfs.download, dict(zip(("oid", "size", "signature"), parts[1:])))
+    repo_type = "model"
+    if parts and parts[0] in _PREFIXES:
+        repo_type, parts = _PREFIXES[parts[0]], parts[1:]
+    # {repo}.git/info/lfs/objects/{batch|verify}
+    for i in (0, 1):
+        if len(parts) == i + 5 and parts[i].endswith(".git") and parts[i + 1 : i + 4] == ["info", "lfs", "objects"]:
+            repo_id = "/".join(parts[: i] + [parts[i][:-4]])
+            handler = {"batch": api_lfs.batch, "verify": api_lfs.verify}.get(parts[i + 4])
+            if handler and method == "POST":
+                return Target(handler, {"repo_type": repo_type, "repo_id": repo_id})
+    # {repo}/resolve/{rev}/{path}
+    for i in (1, 0):
+        if len(parts) >= i + 4 and parts[i + 1] == "resolve" and method in ("GET", "HEAD"):
+            repo_id = "/".join(parts[: i + 1])
+            revision, path = parts[i + 2], parts[i + 3 :]
+            if revision == "refs" and len(path) >= 3 and path[0] == "pr":  # unquoted refs/pr/N
+                revision, path = "/".join([revision, *path[:2]]), path[2:]
+            return Target(api_files.resolve, {"repo_type": repo_type, "repo_id": repo_id,
+                                              "revision": revision, "path": "/".join(path)})
+    raise _not_found("/" + "/".join(parts))
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HubError(413, f"Request body too large (limit {limit} bytes)")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HubError(413, f"Request body too large (limit {limit} bytes)")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def build_app(hub) -> Starlette:
+    """The Starlette app serving ``hub`` (a ``HubState``)."""
+
+    async def dispatch(request: Request):
+        request_id = uuid.uuid4().hex
+        try:
+            raw = request.scope.get("raw_path") or request.scope["path"].encode()
+            raw = raw.split(b"?", 1)[0].decode("latin-1")
+            parts = [unquote(p) for p in raw.strip("/").split("/")] if raw.strip("/") else []
+            hub.recent_requests.append((request.method, raw))
+            target = route(request.method, parts)
+            if target.streaming:
+                await target.handler(request, hub, **target.params)
+                response = json_response({})
+            else:
+                user = hub.accounts.user_for(request.headers.get("authorization"))
+                body = await _read_body(request, target.max_body)
+                host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
+                call = Call(method=request.method, path=raw, query=request.query_params, headers=request.headers,
+                            body=body, base_url=f"http://{host}", request_id=request_id, user=user, hub=hub)
+                response = await run_in_threadpool(target.handler, call, **target.params)
+        except HubError as error:
+            response = error_response(error, request_id)
+        except Redirect as moved:
+            # Relative Location, as the Hub sends for renamed repos; clients follow it.
+            location = raw.replace(moved.old_id, moved.new_id, 1)
+            if request.url.query:
+                location += "?" + request.url.query
+            response = json_response({"error": str(moved)}, status=307, headers={"Location": location})
+        except Exception as error:  # a bug: answer 500 with the reason instead of dropping the connection
+            logger.exception("localhub: internal error on %s %s", request.method, request.url.path)
+            response = error_response(HubError(500, f"Internal error: {type(error).__name__}: {error}"), request_id)
+        response.headers["X-Request-Id"] = request_id
+        return response
+
+    methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"]
+    return Starlette(routes=[Route("/{path:path}", dispatch, methods=methods)])
+

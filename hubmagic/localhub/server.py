@@ -1,0 +1,121 @@
+"""``LocalHub``: the local Hub running in a background thread of this process."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import tempfile
+import threading
+from pathlib import Path
+
+import uvicorn
+
+from .app import build_app
+from .state import HubState
+
+
+class LocalHub:
+    """A local server speaking the Hugging Face Hub API, for the unmodified client.
+
+    Point ``huggingface_hub`` at it with ``HF_ENDPOINT=hub.endpoint`` and
+    ``HF_HUB_DISABLE_XET=1`` (both read when ``huggingface_hub`` is imported).
+    Everything is stored under ``data_dir`` and survives restarts.
+
+    Args:
+        data_dir: Folder holding repositories, LFS objects and accounts. A fresh
+            temporary folder when ``None``.
+        host: Interface to bind; loopback by default.
+        port: TCP port; ``0`` picks a free one.
+        users: ``{name: token}`` of the accounts to create or update. With no users
+            (here and in ``data_dir``) one user ``user`` with a random token is made.
+        orgs: ``{org: [member, ...]}``.
+
+    >>> with LocalHub() as hub:  # doctest: +SKIP
+    ...     os.environ["HF_ENDPOINT"] = hub.endpoint
+    ...     HfApi(token=hub.token).create_repo("my-model")
+    """
+
+    def __init__(self, data_dir=None, *, host: str = "127.0.0.1", port: int = 0,
+                 users: dict[str, str] | None = None, orgs: dict[str, list[str]] | None = None):
+        self.data_dir = Path(data_dir) if data_dir is not None else Path(tempfile.mkdtemp(prefix="localhub-"))
+        self.host = host
+        self.port = port
+        self._users, self._orgs = users, orgs
+        self.state: HubState | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def endpoint(self) -> str:
+        """``http://HOST:PORT`` of the running server."""
+        if self._server is None:
+            raise RuntimeError("LocalHub is not started: call .start() first")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def users(self) -> dict[str, str]:
+        """``{name: token}`` of every account."""
+        return dict(self._state().accounts.users)
+
+    @property
+    def token(self) -> str:
+        """Token of the first user (the default one when no user was given)."""
+        state = self._state()
+        first = next(iter(self._users)) if self._users else next(iter(state.accounts.users))
+        return state.accounts.users[first]
+
+    def _state(self) -> HubState:
+        if self.state is None:
+            self.state = HubState(self.data_dir, self._users, self._orgs)
+        return self.state
+
+    def start(self) -> "LocalHub":
+        """Start serving; returns once the server accepts connections."""
+        if self._server is not None:
+            return self
+        state = self._state()
+        sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(build_app(state), log_level="warning", access_log=False, lifespan="off",
+                                timeout_keep_alive=30, timeout_graceful_shutdown=3)
+        server = uvicorn.Server(config)
+        failure: list[BaseException] = []
+
+        def run():
+            try:
+                asyncio.run(server.serve(sockets=[sock]))
+            except BaseException as exc:  # surfaced by start()
+                failure.append(exc)
+
+        self._server = server
+        self._thread = threading.Thread(target=run, name=f"localhub-{self.port}", daemon=True)
+        self._thread.start()
+        while not server.started:
+            if failure or not self._thread.is_alive():
+                self._server = None
+                sock.close()
+                raise RuntimeError(f"LocalHub failed to start: {failure[0] if failure else 'unknown error'}")
+            self._thread.join(0.01)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and wait for the server thread to end."""
+        if self._server is None:
+            return
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(10)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> "LocalHub":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = self.endpoint if self._server is not None else "stopped"
+        return f"LocalHub({where}, data_dir={str(self.data_dir)!r})"

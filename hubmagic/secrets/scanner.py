@@ -1,0 +1,275 @@
+"""Find credentials in the text files of a model repository before they are published.
+
+The detectors are detect-secrets plugins and filters (``detectors.py``). We drive
+them line by line ourselves because detect-secrets' own file scanner needs files on
+disk and stops at the first batch of findings, while we scan in-memory text and want
+every line; here each line also gets the patterns of its dialect (a README's YAML
+metadata, ``KEY=value`` lines), and findings become ``Finding`` objects a user reads.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterable
+
+from hubmagic.secrets.detectors import (
+    detectors,
+    gates,
+    keyword_windows,
+    never_verify,
+    wants,
+)
+from hubmagic.secrets.files import iter_text_files, stream_lines
+from hubmagic.secrets.finding import Finding
+
+logger = logging.getLogger(__name__)
+
+KNOWN_TOKEN_KIND = "Hugging Face token of the current user"
+
+# detect-secrets plugin -> the kind a user reads. Assignment detectors come last in
+# PRIORITY: when they report a value that a format detector also reports (or that
+# contains it, e.g. "Bearer hf_..."), the more specific finding wins.
+_KINDS = {
+    "Hugging Face Token": "Hugging Face token",
+    "AWS Access Key": "AWS access key",
+    "GitHub Access Token": "GitHub token",
+    "GitLab Access Token": "GitLab token",
+    "OpenAI-style API Key": "OpenAI-style API key",
+    "Slack Token": "Slack token",
+    "Private Key": "private key",
+    "URL Password": "password in a URL",
+    "JSON Web Token (signed)": "JSON Web Token",
+    "Stripe Access Key": "Stripe API key",
+    "PyPI Token": "PyPI token",
+    "Azure Storage Account access key": "Azure storage account key",
+    "SendGrid API Key": "SendGrid API key",
+    "Token Assignment": "token or key assigned in the file",
+    "Secret Keyword": "password or secret assigned in the file",
+}
+_ASSIGNMENT_KINDS = {_KINDS["Token Assignment"], _KINDS["Secret Keyword"]}
+
+STREAM_THRESHOLD = 5 * 1024 * 1024
+
+_SHELL_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=\S")
+_ENV_NAMES = re.compile(r"(^|\.)env(\..*)?$|^\.envrc$|^\.flaskenv$|\.(sh|bash|zsh)$")
+
+
+def _dialect(filename: str) -> tuple[str, bool]:
+    """(file name the plugins see, whether it is free text) for a file name.
+
+    detect-secrets picks its keyword patterns from the extension; ``.env`` files and
+    shell scripts hold ``KEY=value`` lines, the patterns of ``.cfg`` files.
+    """
+    from detect_secrets.util.filetype import FileType, determine_file_type
+
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    if _ENV_NAMES.search(base):
+        return filename + ".cfg", False
+    return filename, determine_file_type(filename) is FileType.OTHER
+
+
+def _normalise(secret_type: str, secret: str) -> str:
+    if secret_type == "Azure Storage Account access key":
+        return secret.split("=", 1)[-1]
+    if secret_type == "Secret Keyword":
+        # unquoted values run to the end of the line: drop a trailing comment
+        return re.split(r"\s+#", secret, maxsplit=1)[0].rstrip(" ;,")
+    return secret
+
+
+_AWS_SECRET = re.compile(r"[0-9a-zA-Z/+]{40}")
+_AWS_SECRET_NAME = re.compile(r"aws.{0,20}?secret", re.IGNORECASE)
+
+
+def _kind(secret_type: str, secret: str, line: str) -> str:
+    if secret_type == "AWS Access Key" and not re.match(r"(A3T|ABIA|ACCA|AKIA|ASIA)", secret):
+        return "AWS secret access key"
+    if (
+        secret_type in ("Secret Keyword", "Token Assignment")
+        and _AWS_SECRET.fullmatch(secret)
+        and _AWS_SECRET_NAME.search(line)
+    ):
+        return "AWS secret access key"  # unquoted in .env files
+    if secret_type == "Slack Token" and secret.startswith("https://"):
+        return "Slack webhook URL"
+    return _KINDS.get(secret_type, secret_type)
+
+
+def _priority(kind: str) -> int:
+    if kind == KNOWN_TOKEN_KIND:
+        return 0
+    if kind in _ASSIGNMENT_KINDS:
+        return 3 if kind == _KINDS["Token Assignment"] else 4
+    return 2 if kind == _KINDS["URL Password"] else 1
+
+
+def _line_candidates(line, lineno, prev, eff_name, plugins, secret_filters):
+    from detect_secrets.util.code_snippet import CodeSnippet
+    from detect_secrets.util.inject import call_function_with_arguments
+
+    variants = [line]
+    if '\\"' in line:  # code inside JSON strings (notebooks): see `token = \"...\"`
+        variants.append(line.replace('\\"', '"'))
+    context = None
+    compiled, gate = gates()
+    for variant in variants:
+        lowered = variant.lower()
+        if gate and not (gate[0].search(variant) or gate[1].search(lowered)):
+            continue
+        for plugin in plugins:
+            if not wants(plugin, variant, lowered, compiled):
+                continue
+            if plugin.secret_type == "Secret Keyword":
+                pieces = keyword_windows(variant, lowered)
+            else:
+                pieces = [variant]
+            if not pieces:
+                continue
+            if context is None:
+                context = CodeSnippet([prev, line], max(lineno - 2, 0), 1)
+            potentials = [
+                potential
+                for piece in pieces
+                for potential in plugin.analyze_line(
+                    filename=eff_name, line=piece, line_number=lineno, context=context
+                )
+            ]
+            for potential in potentials:
+                secret = _normalise(plugin.secret_type, potential.secret_value or "")
+                if not secret or secret not in line:
+                    continue
+                if any(
+                    call_function_with_arguments(
+                        f, filename=eff_name, secret=secret, plugin=plugin,
+                        line=variant, context=context,
+                    )
+                    for f in secret_filters
+                ):
+                    continue
+                yield _kind(plugin.secret_type, secret, line), secret, context
+
+
+def _dedupe(found: dict[str, str]) -> dict[str, str]:
+    """Keep one kind per value, and drop assignment values that merely contain a
+    more specific finding (``password = "Bearer hf_..."``: the token is the secret)."""
+    kept = {}
+    for secret, kind in found.items():
+        swallowed = kind in _ASSIGNMENT_KINDS and any(
+            other != secret and other in secret and _priority(k) < _priority(kind)
+            for other, k in found.items()
+        )
+        if not swallowed:
+            kept[secret] = kind
+    return kept
+
+
+def scan_lines(lines: Iterable[str], filename: str = "<text>", *, known_secrets=()) -> list[Finding]:
+    """Scan lines (without their line breaks) of one file; see ``scan_text``."""
+    from detect_secrets.util.inject import call_function_with_arguments
+
+    plugins, line_filters, secret_filters = detectors()
+    known = sorted({s for s in known_secrets if s and len(s) >= 8}, key=len, reverse=True)
+    eff_name, free_text = _dialect(filename)
+    yaml_name = filename + ".yaml"
+    cfg_name = filename + ".cfg"
+    findings: list[Finding] = []
+    prev = ""
+    in_front_matter = False
+    with never_verify():
+        for lineno, line in enumerate(lines, start=1):
+            line = line.rstrip("\r")
+            name = eff_name
+            if free_text:
+                # the card's YAML metadata block, and `KEY=value` lines of README snippets
+                if lineno == 1 and line.strip() == "---":
+                    in_front_matter = True
+                elif in_front_matter and line.strip() == "---":
+                    in_front_matter = False
+                elif in_front_matter:
+                    name = yaml_name
+                elif _SHELL_ASSIGNMENT.match(line):
+                    name = cfg_name
+            found: dict[str, str] = {}
+            for secret in known:
+                if secret in line:
+                    found[secret] = KNOWN_TOKEN_KIND
+            context = None
+            for kind, secret, context in _line_candidates(
+                line, lineno, prev, name, plugins, secret_filters
+            ):
+                if secret not in found or _priority(kind) < _priority(found[secret]):
+                    found[secret] = kind
+            if found and context is not None and any(
+                call_function_with_arguments(f, filename=name, line=line, context=context)
+                for f in line_filters
+            ):
+                found = {s: k for s, k in found.items() if k == KNOWN_TOKEN_KIND}
+            for secret, kind in _dedupe(found).items():
+                findings.append(Finding(filename, lineno, kind, secret))
+            prev = line
+    return findings
+
+
+def scan_text(text: str, filename: str = "<text>", *, known_secrets=()) -> list[Finding]:
+    """Find credentials in the text of one file.
+
+    Args:
+        text: the file's content.
+        filename: its name (relative path): the extension selects the patterns
+            (``.py``: quoted literals only; ``.yaml``/``.env``: unquoted values too;
+            ``README.md``: its YAML front matter is read as YAML).
+        known_secrets: literal values to look for in addition, e.g. the token the
+            push uses (``current_user_tokens()``); reported as
+            "Hugging Face token of the current user".
+
+    Returns:
+        The findings, in line order. A value the user marked with
+        ``# pragma: allowlist secret`` is not reported (except a known secret).
+
+    >>> scan_text('api_key = "' + 'Zx81' * 6 + '"', "train.py")
+    [Finding(file='train.py', line=1, kind='password or secret assigned in the file', secret='Zx81Z…81')]
+    """
+    return scan_lines(text.split("\n"), filename, known_secrets=known_secrets)
+
+
+def current_user_tokens(token: str | None = None) -> list[str]:
+    """The Hugging Face tokens of this user that must never be published.
+
+    ``token`` (the one a push uses), ``HF_TOKEN``/``HUGGING_FACE_HUB_TOKEN`` and
+    the token saved by ``huggingface-cli login`` (``huggingface_hub.get_token()``).
+    """
+    tokens = [token, os.environ.get("HF_TOKEN"), os.environ.get("HUGGING_FACE_HUB_TOKEN")]
+    try:
+        from huggingface_hub import get_token
+
+        tokens.append(get_token())
+    except Exception:
+        logger.debug("no token saved by huggingface-cli login", exc_info=True)
+    return list(dict.fromkeys(t for t in tokens if isinstance(t, str) and t.strip()))
+
+
+def scan_folder(folder, files=None, *, known_secrets=()) -> list[Finding]:
+    """Find credentials in the text files of a repository folder.
+
+    Args:
+        folder: the local repository.
+        files: paths (relative to ``folder``) to scan; default: every file except
+            ``.git/``, ``.hubmagic/`` and ``.cache/huggingface/``. Binary files
+            (model files, images, archives ...) are skipped by extension and by a NUL
+            byte in their first 8 KiB; files over 5 MiB are read line by line.
+        known_secrets: literal values to look for in addition (see ``scan_text``).
+
+    Returns:
+        Findings with ``file`` relative to ``folder`` (POSIX separators), sorted by
+        file and line.
+    """
+    findings = []
+    for relative, path in iter_text_files(folder, files):
+        if path.stat().st_size > STREAM_THRESHOLD:
+            findings += scan_lines(stream_lines(path), relative, known_secrets=known_secrets)
+        else:
+            text = path.read_bytes().decode("utf-8", "surrogateescape")
+            findings += scan_text(text, relative, known_secrets=known_secrets)
+    return sorted(findings, key=lambda f: (f.file, f.line, f.kind))

@@ -1,0 +1,74 @@
+"""Bookkeeping of a model repository folder, kept in ``<folder>/.hubmagic/state.json``.
+
+What the folder last pushed to / pulled from each (endpoint, repo_id, revision), so a
+push can refuse a remote that moved in the meantime (the commit is sent with that
+``parent_commit``), plus the repo id and settings given at ``init``. The ``.hubmagic``
+folder is never uploaded and never holds a token: only commit ids, oids and names.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+STATE_DIR = ".hubmagic"
+STATE_FILE = "state.json"
+
+
+def state_path(folder: str | os.PathLike) -> Path:
+    return Path(folder) / STATE_DIR / STATE_FILE
+
+
+def remote_key(endpoint: str, repo_id: str, revision: str | None) -> str:
+    return f"{endpoint.rstrip('/')}|{repo_id}|{revision or 'main'}"
+
+
+def read_state(folder: str | os.PathLike) -> dict:
+    """The folder's state (an empty one when the folder has none or it is unreadable)."""
+    path = state_path(folder)
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        state = {}
+    if not isinstance(state, dict):
+        state = {}
+    state.setdefault("remotes", {})
+    state.setdefault("settings", {})
+    return state
+
+
+def write_state(folder: str | os.PathLike, state: dict) -> None:
+    """Write ``state`` atomically (a crash never leaves half a JSON file)."""
+    path = state_path(folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".state-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(state, fh, indent=2, sort_keys=True)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def last_commit(folder, endpoint: str, repo_id: str, revision: str | None) -> str | None:
+    """The commit this folder last pushed to or pulled from that remote branch."""
+    entry = read_state(folder)["remotes"].get(remote_key(endpoint, repo_id, revision))
+    return entry.get("commit") if entry else None
+
+
+def known_commits(folder, endpoint: str, repo_id: str) -> set[str]:
+    """Every commit of ``repo_id`` this folder pushed or pulled, on any branch."""
+    prefix = f"{endpoint.rstrip('/')}|{repo_id}|"
+    remotes = read_state(folder)["remotes"]
+    return {v["commit"] for k, v in remotes.items() if k.startswith(prefix) and v.get("commit")}
+
+
+def record_commit(folder, endpoint: str, repo_id: str, revision: str | None, commit: str, *, how: str) -> None:
+    """Remember that the folder is in sync with ``commit`` on that remote branch."""
+    state = read_state(folder)
+    state["remotes"][remote_key(endpoint, repo_id, revision)] = {"commit": commit, "how": how}
+    state.setdefault("repo_id", repo_id)
+    write_state(folder, state)

@@ -1,0 +1,88 @@
+"""Test-wide set-up: one real local Hub for the whole run.
+
+The Hub is started in ``pytest_configure``, before any test module is imported,
+because ``huggingface_hub`` reads ``HF_ENDPOINT`` and ``HF_HUB_DISABLE_XET`` when it
+is first imported. Every test publishes through the real client over real HTTP to
+this server; nothing of the client is patched.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_STATE: dict = {}
+
+
+def _token() -> str:
+    return "hf_" + secrets.token_hex(17)
+
+
+def pytest_configure(config):
+    from hubmagic.localhub import LocalHub
+
+    root = Path(tempfile.mkdtemp(prefix="hubmagic-tests-"))
+    users = {"alice": _token(), "bob": _token()}
+    hub = LocalHub(data_dir=root / "hub-data", users=users, orgs={"acme": ["alice"]})
+    hub.start()
+    _STATE.update(root=root, hub=hub, users=users)
+    os.environ["HF_ENDPOINT"] = hub.endpoint
+    os.environ["HF_HUB_DISABLE_XET"] = "1"
+    os.environ["HF_HOME"] = str(root / "hf-home")
+    os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+    # Kernels and train-script subprocesses share 2 cores: OpenMP oversubscription makes
+    # gradient boosting 5x slower under load.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.pop("HF_TOKEN", None)
+    os.environ.pop("HUGGINGFACE_CO_STAGING", None)
+    # Notebooks run by nbval (and any kernel a test starts) publish to this same hub:
+    # their `%hub_local` reuses the hub a parent process hands down.
+    os.environ["HUBMAGIC_LOCALHUB_ENDPOINT"] = hub.endpoint
+    os.environ["HUBMAGIC_LOCALHUB_TOKEN"] = users["alice"]
+
+
+def pytest_unconfigure(config):
+    hub = _STATE.get("hub")
+    if hub is not None:
+        hub.stop()
+    root = _STATE.get("root")
+    if root is not None:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def hub():
+    """The running ``hubmagic.localhub.LocalHub`` (``.endpoint``, ``.data_dir``)."""
+    return _STATE["hub"]
+
+
+@pytest.fixture(scope="session")
+def alice_token():
+    """Token of user ``alice`` (member of org ``acme``)."""
+    return _STATE["users"]["alice"]
+
+
+@pytest.fixture(scope="session")
+def bob_token():
+    """Token of user ``bob`` (no org)."""
+    return _STATE["users"]["bob"]
+
+
+@pytest.fixture
+def api(hub, alice_token):
+    """A real ``HfApi`` client authenticated as alice against the local hub."""
+    from huggingface_hub import HfApi
+
+    return HfApi(endpoint=hub.endpoint, token=alice_token)
+
+
+@pytest.fixture
+def repo_name(request):
+    """A repo name unique to the test, so tests can share one hub."""
+    return "t-" + secrets.token_hex(4)
