@@ -21,17 +21,21 @@ from pathlib import Path
 
 def run_notebook(notebook: Path, *, data_dir: Path, workdir: Path, timeout: int = 600,
                  output: Path | None = None):
-    """Execute ``notebook`` in ``workdir`` with a local hub on ``data_dir``; returns (hub endpoint, token)."""
+    """Execute ``notebook`` in ``workdir`` with a local hub on ``data_dir``; returns what the hub then holds (see ``describe_hub``)."""
     from hubmagic.localhub import LocalHub
     from hubmagic.session import ENV_ENDPOINT, ENV_TOKEN
 
     hub = LocalHub(data_dir=data_dir).start()
     try:
-        os.environ[ENV_ENDPOINT] = hub.endpoint
-        os.environ[ENV_TOKEN] = hub.token
-        os.environ["HF_ENDPOINT"] = hub.endpoint
-        os.environ["HF_HUB_DISABLE_XET"] = "1"
-        os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+        # The kernel (not this process) is pointed at the hub: its `%hub_local` reuses it.
+        env = dict(os.environ)
+        env.update({
+            ENV_ENDPOINT: hub.endpoint,
+            ENV_TOKEN: hub.token,
+            "HF_ENDPOINT": hub.endpoint,
+            "HF_HUB_DISABLE_XET": "1",
+        })
+        env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 
         import nbformat
         from nbclient import NotebookClient
@@ -40,7 +44,7 @@ def run_notebook(notebook: Path, *, data_dir: Path, workdir: Path, timeout: int 
         client = NotebookClient(
             nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
         )
-        client.execute()
+        client.execute(env=env)
         if output is not None:
             nbformat.write(nb, output)
         published = describe_hub(hub.endpoint, hub.token)
