@@ -36,8 +36,10 @@ class RepositoryStatus:
             lines += [f"  - {w}" for w in self.card_warnings]
         if self.last_pushed is None:
             lines.append("Not pushed yet.")
+        elif self.diff is not None and not self.diff.has_changes and not self.remote_changed:
+            lines.append(f"Up to date with the last push (commit {self.last_pushed[:7]}): nothing to publish.")
         elif self.diff is not None:
-            lines.append(f"Since the last push (commit {self.last_pushed[:7]}):")
+            lines.append(f"Since the last push (commit {self.last_pushed[:7]}) (+ added, ~ modified, - deleted):")
             lines += ["  " + line for line in self.diff.describe().splitlines()]
             if self.remote_changed:
                 lines.append(

@@ -6,7 +6,7 @@ Loading registers ``HubMagics`` and the cell and figure recorders (IPython
 
 from __future__ import annotations
 
-_EXTENSIONS: dict[int, "object"] = {}
+_EXTENSIONS: dict[int, object] = {}
 
 
 def load_ipython_extension(ip) -> None:
@@ -25,7 +25,7 @@ def unload_ipython_extension(ip) -> None:
     if magics is None:
         return
     magics.stop_recording()
-    for kind, table in ip.magics_manager.magics.items():
+    for table in ip.magics_manager.magics.values():
         for name in [n for n, fn in table.items() if getattr(fn, "__self__", None) is magics]:
             del table[name]
     if magics in ip.configurables:

@@ -66,6 +66,7 @@ class HubMagics(Magics):
         self.repository = None
         self.model_name = None
         self.capture = None
+        self._options: dict[str, dict] = {}  # the last %hub_init options of each model
 
     # -- recording -------------------------------------------------------------------
     def start_recording(self) -> None:
@@ -123,61 +124,88 @@ class HubMagics(Magics):
     @argument("--dst", help="Local repository folder (default: ./hub/MODEL).")
     @argument("--requirements", nargs="+", default=None, help="Extra packages for config.json's environment.")
     @argument("--license", help="License identifier for the card, e.g. mit, apache-2.0.")
-    @argument("--verify", action="store_true", help="Check that train.py rebuilds the same model.")
-    @argument("--all-cells", action="store_true", help="train.py holds every executed cell (no slicing).")
+    @argument("--verify", action="store_true", default=None, help="Check that train.py rebuilds the same model.")
+    @argument("--all-cells", action="store_true", default=None, help="train.py holds every executed cell (no slicing).")
     @line_magic
     @_user_errors
     def hub_init(self, line=""):
         """Build (or refresh) the local model repository of a fitted estimator.
 
         Writes model.skops, config.json, README.md (the model card), train.py (the cells that
-        made the model) and figures/*.png into ./hub/MODEL, and prints a summary.
+        made the model) and figures/*.png into ./hub/MODEL, and prints a summary. Running it
+        again for the same model refreshes the folder (your card edits and added files are
+        kept) and reuses the options of the last run that are not given again.
 
         Example::
 
             %hub_init model --data X_test --labels y_test --license mit
         """
+        args = _parse(self.hub_init, line)
+        name = namespace.pick_model_name(self.shell.user_ns, args.model)
+        given = {key: value for key, value in vars(args).items() if key != "model" and value is not None}
+        options = dict(self._options.get(name, {}))
+        reused = sorted(key for key in options if key not in given and key != "verify")
+        options.update(given)
+        options["verify"] = bool(args.verify)  # verifying is asked for each time
+        self._build(name, options)
+        if reused:
+            shown = " ".join(f"--{key.replace('_', '-')}" for key in reused)
+            print(f"(kept from the last %hub_init of {name}: {shown})")
+
+    def _build(self, name: str, options: dict) -> None:
+        """Evaluate the variables named in ``options`` and build the repository of ``name``."""
         from hubmagic.repository import ModelRepository
 
-        args = _parse(self.hub_init, line)
-        ns = self.shell.user_ns
-        name = namespace.pick_model_name(ns, args.model)
         model = namespace.evaluate(self.shell, name, "model")
-        data = namespace.evaluate(self.shell, args.data, "data") if args.data else None
-        labels = namespace.evaluate(self.shell, args.labels, "labels") if args.labels else None
-        model_format = args.model_format or self.model_format
+        data = namespace.evaluate(self.shell, options["data"], "data") if options.get("data") else None
+        labels = namespace.evaluate(self.shell, options["labels"], "labels") if options.get("labels") else None
+        model_format = options.get("model_format") or self.model_format
+        verify = options.get("verify") or self.verify
+        if options.get("verify") and data is None:
+            raise UsageError(
+                "Verifying train.py compares predictions on example input: give it with "
+                f"`%hub_init {name} --data X_test --verify`."
+            )
 
-        script = self._train_script(name, model_format, all_cells=args.all_cells)
+        script = self._train_script(name, model_format, all_cells=bool(options.get("all_cells")))
         script_info = {
             "file": "train.py",
             "verified": None,
             "note": "",
             "custom_objects": list(getattr(script, "custom_objects", []) or []),
         }
-        if (args.verify or self.verify) and data is not None:
+        if verify and data is not None:
             verdict = self._verify(script, model, data, model_format)
             script_info["verified"] = bool(verdict.ok)
             script_info["note"] = verdict.reason
             print(("✔ train.py rebuilds the model: " if verdict.ok else "✘ ") + verdict.reason)
 
-        dst = args.dst or str(Path(self.dst_root) / name.replace(".", "_"))
+        dst = options.get("dst") or str(Path(self.dst_root) / name.replace(".", "_"))
         self.repository = ModelRepository.init(
             model,
             data=data,
             labels=labels,
             dst=dst,
             name=name,
-            repo_id=args.repo_id,
-            task=args.task,
+            repo_id=options.get("repo_id"),
+            task=options.get("task"),
             model_format=model_format,
-            requirements=args.requirements,
-            license=args.license or self.license or None,
+            requirements=options.get("requirements"),
+            license=options.get("license") or self.license or None,
             train_script=script.text,
             script_info=script_info,
             figures=self.capture.figures.included,
         )
         self.model_name = name
+        self._options[name] = {key: value for key, value in options.items() if key != "verify"}
         print(self.repository.summary())
+
+    def _rebuild(self, why: str) -> None:
+        """Rebuild the current repository after the user changed what goes into it."""
+        if self.repository is None or self.model_name is None:
+            return
+        print(f"{why}: refreshing {self.repository.path}")
+        self._build(self.model_name, dict(self._options.get(self.model_name, {})))
 
     @magic_arguments()
     @argument("paths", nargs="+", help="Files to copy into the repository.")
@@ -328,23 +356,34 @@ class HubMagics(Magics):
             recorder.reset_choices()
         recorder.include(*(int(c) if c.isdigit() else c for c in args.include))
         recorder.exclude(*(int(c) if c.isdigit() else c for c in args.exclude))
-        if self.model_name is None and self.repository is None:
-            name = namespace.pick_model_name(self.shell.user_ns, None)
-        else:
+        changed = bool(args.reset or args.include or args.exclude)
+        if self.repository is not None and not args.all and (changed or args.verify):
+            # The repository's train.py (and its verification in the card) follow the choice.
+            options = dict(self._options.get(self.model_name, {}))
+            if args.verify:
+                options["verify"] = True
+            print(f"refreshing {self.repository.path}")
+            self._build(self.model_name, options)
+            if args.show:
+                print()
+                print((self.repository.path / "train.py").read_text(encoding="utf-8"))
+            return
+        if self.repository is not None:
             name = self.model_name
-        model_format = self.repository.model_format if self.repository is not None else self.model_format
+            model_format = self.repository.model_format
+        else:
+            name = namespace.pick_model_name(self.shell.user_ns, None)
+            model_format = self.model_format
         script = self._train_script(name, model_format, all_cells=args.all)
         print(script.summary())
         if args.show:
             print()
             print(script.text)
         if args.verify:
-            model = namespace.evaluate(self.shell, name, "model")
-            data = self.repository.example_data() if self.repository is not None else None
-            if data is None:
-                raise UsageError("Verification needs example input: run `%hub_init MODEL --data X` first.")
-            verdict = self._verify(script, model, data, model_format)
-            print(("✔ train.py rebuilds the model: " if verdict.ok else "✘ ") + verdict.reason)
+            raise UsageError(
+                "Verification needs example input: run `%hub_init MODEL --data X --verify` "
+                "(or `%hub_init MODEL --data X` first, then `%hub_script --verify`)."
+            )
 
     @magic_arguments()
     @argument("--include", nargs="+", default=[], help="Figure names to publish.")
@@ -367,3 +406,5 @@ class HubMagics(Magics):
         for fig in figures:
             mark = "x" if fig.include else " "
             print(f"[{mark}] {fig.name}  (In[{fig.execution_count}]) {fig.caption or ''}".rstrip())
+        if (args.include or args.exclude) and self.repository is not None:
+            self._rebuild("figures chosen")
