@@ -166,8 +166,10 @@ class ModelRepository:
         try:
             model_file = persist.model_file_name(model_format)
             persist.dump(model, tmp / model_file, model_format)
+            trusted = persist.untrusted_types(tmp / model_file) if model_format == "skops" else None
             config = model_config.build_config(
-                model, data, task=task, requirements=requirements, model_file=model_file, model_format=model_format
+                model, data, task=task, requirements=requirements, model_file=model_file,
+                model_format=model_format, trusted_types=trusted,
             )
             model_config.write_config(config, tmp / "config.json")
             if train_script is not None:

@@ -79,10 +79,9 @@ def carry_added_files(dst: Path, tmp: Path, old_state: dict, extra: list[Path], 
 
 
 def render_card(model, config, tmp: Path, *, repo_id, metrics, license, figures, script_info, model_format) -> str:
-    from hubmagic import persist
     from hubmagic.card import build_default_card
 
-    trusted = persist.untrusted_types(tmp / persist.model_file_name(model_format)) if model_format == "skops" else None
+    trusted = config["sklearn"].get("trusted_types") if model_format == "skops" else None
     card = build_default_card(
         model, config, repo_id=repo_id, metrics=metrics, license=license, figures=figures,
         script_info=script_info, trusted_types=trusted, model_format=model_format,

@@ -75,6 +75,7 @@ def build_config(
     model_file: str | None = None,
     model_format: str = "skops",
     use_intelex: bool = False,
+    trusted_types: Iterable[str] | None = None,
 ) -> dict:
     """Build the ``config.json`` content (``{"sklearn": {...}}``) of a model repository.
 
@@ -87,6 +88,9 @@ def build_config(
         model_file: Name of the model file (default from ``model_format``).
         model_format: ``"skops"`` or ``"pickle"``.
         use_intelex: Ask the Hub to run the model with scikit-learn-intelex.
+        trusted_types: The types a skops file needs trusted to load (what
+            ``skops.io.get_untrusted_types`` lists), written as ``trusted_types``:
+            the repository declares them, ``hub_utils.get_model_output`` trusts them.
 
     Returns:
         The dict to write as ``config.json`` (see :func:`write_config`).
@@ -112,6 +116,8 @@ def build_config(
     sklearn["task"] = task
     if use_intelex:
         sklearn["use_intelex"] = True
+    if trusted_types is not None:
+        sklearn["trusted_types"] = sorted(trusted_types)
     return {"sklearn": sklearn}
 
 

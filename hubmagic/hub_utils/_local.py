@@ -108,6 +108,8 @@ def init(
         model_file=model_path.name,
         model_format=model_format,
         use_intelex=use_intelex,
+        # What this repository declares safe to load (get_model_output trusts it).
+        trusted_types=persist.untrusted_types(model_path) if model_format == "skops" else None,
     )
     sklearn = config["sklearn"]
     # skops 0.8 wrote the requirements as given and always wrote use_intelex.
@@ -115,9 +117,6 @@ def init(
     sklearn["use_intelex"] = bool(use_intelex)
     if task.startswith("text") and "example_input" not in sklearn:
         sklearn["example_input"] = {"data": []}
-    if model_format == "skops":
-        # What this repository declares safe to load (get_model_output trusts it).
-        sklearn["trusted_types"] = persist.untrusted_types(model_path)
     _create_folder(dst, model_path, config)
 
 

@@ -215,3 +215,20 @@ def test_output_of_a_repository_published_with_hubmagic(alice_token, repo_name, 
     output = hub_utils.get_model_output(f"alice/{repo_name}", X.tail(5))
 
     np.testing.assert_array_equal(output, iris_model.predict(X.tail(5)))
+
+
+def test_a_repository_built_by_hub_init_declares_its_trusted_types(alice_token, repo_name, iris_frame, tmp_path):
+    """ModelRepository (what %hub_init builds) writes the same trusted_types as hub_utils.init."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from hubmagic.repository import ModelRepository
+
+    X, y = iris_frame
+    model = HistGradientBoostingClassifier(max_iter=5).fit(X, y)
+    repo = ModelRepository.init(model, data=X.head(10), dst=tmp_path / "hgb", repo_id=f"alice/{repo_name}")
+    declared = repo.config["sklearn"]["trusted_types"]
+    assert any(t.endswith("TreePredictor") for t in declared)
+    repo.push(token=alice_token)
+
+    output = hub_utils.get_model_output(f"alice/{repo_name}", X.head(10), token=alice_token)
+    np.testing.assert_array_equal(output, model.predict(X.head(10)))
