@@ -89,7 +89,17 @@ class Card(_SkopsCard):
             return self.model
         path = Path(self.model)
         trusted = self.trusted
-        if persist.file_format(path) == "pickle" and self.allow_pickle:
+        if persist.file_format(path) == "pickle":
+            if not (self.allow_pickle or trusted is True):
+                from hubmagic.errors import UntrustedTypesError
+
+                raise UntrustedTypesError(
+                    f"{path.name} is a pickle file: loading it runs whatever code it contains, so "
+                    "the card loads it only when you say you trust it. If you made this file, "
+                    f"use Card({str(path)!r}, allow_pickle=True), or pass the fitted estimator "
+                    "itself: Card(model).",
+                    ["pickle"],
+                )
             trusted = True
         return persist.load(path, trusted=trusted)
 
