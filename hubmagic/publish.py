@@ -20,7 +20,6 @@ so it proposes this folder's changes only (it does not delete files others added
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -204,12 +203,14 @@ def _scan_secrets(folder: Path, paths: list[str], token: str | None, *, redact: 
     """Findings in the files to publish; with ``redact``, redact first and rescan."""
     from hubmagic import secrets
 
+    # The push's token, HF_TOKEN and the token saved by `hf auth login`: none is published.
+    known = secrets.current_user_tokens(token)
+
     def scan():
-        kwargs = {}
-        if "known_secrets" in inspect.signature(secrets.scan_folder).parameters:
-            kwargs["known_secrets"] = [token] if token else []
-        found = list(secrets.scan_folder(folder, files=paths, **kwargs))
-        return found + _token_literals(folder, paths, token, found)
+        found = list(secrets.scan_folder(folder, files=paths, known_secrets=known))
+        for own in known:
+            found += _token_literals(folder, paths, own, found)
+        return found
 
     findings = scan()
     if findings and redact:

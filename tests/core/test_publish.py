@@ -266,6 +266,16 @@ def test_the_users_own_token_pasted_in_a_file_blocks_the_push(folder, api, alice
     assert not api.repo_exists(f"alice/{repo_name}")
 
 
+def test_another_token_of_this_user_in_a_binary_file_blocks_the_push(folder, api, alice_token, bob_token,
+                                                                    repo_name, monkeypatch):
+    """HF_TOKEN (or the saved login) is never published, even when the push uses another token."""
+    monkeypatch.setenv("HF_TOKEN", bob_token)
+    (folder / "blob.bin").write_bytes(b"\x00\x01" + bob_token.encode() + b"\x00")
+    with pytest.raises(SecretsFoundError, match=r"blob\.bin.*yours"):
+        publish_folder(folder, f"alice/{repo_name}", token=alice_token)
+    assert not api.repo_exists(f"alice/{repo_name}")
+
+
 def test_redact_publishes_the_redacted_script(folder, api, alice_token, repo_name):
     repo_id = f"alice/{repo_name}"
     leaked = "AKIA" + "ABCDEFGHIJKLMNOP"
