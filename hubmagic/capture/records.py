@@ -30,7 +30,9 @@ class CellRecord:
             they are assumed to have succeeded unless they do not parse).
         error: ``"ValueError: ..."`` for a failed cell.
         tags: free tags; ``"hub:include"`` / ``"hub:exclude"`` force the cell
-            into or out of the train script.
+            into or out of the train script. A comment line ``# hub: include`` or
+            ``# hub: exclude`` in the cell's source does the same (see ``forced_tags``),
+            for front ends that do not send cell metadata to the kernel.
         from_history: the cell ran before ``%load_ext hubmagic`` and was read
             back from IPython's input history.
         transformed: the cell after IPython's input transformations (magics
@@ -61,6 +63,15 @@ class CellRecord:
         return self.transformed
 
     @property
+    def forced_tags(self) -> set[str]:
+        """``tags`` plus the ``# hub: include`` / ``# hub: exclude`` markers of the source.
+
+        >>> sorted(CellRecord(0, 1, "# hub: exclude\\nplot(x)").forced_tags)
+        ['hub:exclude']
+        """
+        return self.tags | marker_tags(self.source)
+
+    @property
     def label(self) -> str:
         """``In[12]`` (or ``cell #3`` when the cell has no execution count)."""
         if self.execution_count is not None:
@@ -74,6 +85,17 @@ class CellRecord:
         if isinstance(ref, int):
             return self.execution_count == ref
         return ref is not None and (self.cell_id == ref or ref == self.label)
+
+
+_MARKER = re.compile(r"^[ \t]*#[ \t]*hub:[ \t]*(include|exclude)[ \t]*$", re.MULTILINE | re.IGNORECASE)
+
+
+@lru_cache(maxsize=20000)
+def marker_tags(source: str) -> frozenset[str]:
+    """The ``hub:include`` / ``hub:exclude`` tags set by comment lines of ``source``."""
+    if "hub:" not in source.lower():
+        return frozenset()
+    return frozenset(f"hub:{m.lower()}" for m in _MARKER.findall(source))
 
 
 # Lines IPython would rewrite: magics, shell escapes, help, prompts, indented cells.

@@ -69,7 +69,7 @@ def eligible(record: CellRecord, exclude=()) -> str | None:
     """Why a recorded cell cannot be part of a script (``None`` if it can)."""
     if record.success is False and not record.error_line:
         return failure(record)
-    if EXCLUDE_TAG in record.tags or any(record.matches(ref) for ref in exclude):
+    if EXCLUDE_TAG in record.forced_tags or any(record.matches(ref) for ref in exclude):
         return "excluded by the user"
     analysis = analyze_source(record.transformed_source)
     if analysis.syntax_error:
@@ -237,7 +237,7 @@ def slice_history(
     for unit in units:
         if unit.statement.kind == "comment":
             kept.add(unit.position)  # package installs: shown at the top of the script
-        forced = INCLUDE_TAG in unit.record.tags or any(unit.record.matches(r) for r in include)
+        forced = INCLUDE_TAG in unit.record.forced_tags or any(unit.record.matches(r) for r in include)
         if unit.statement.kind == "seed":
             # Estimators with random_state=None draw from the seeded global generator:
             # keep every draw from it before the end, or the model changes.

@@ -271,3 +271,18 @@ def test_writefile_cells_are_replayed_before_the_module_is_imported(tmp_path):
     subprocess.run([sys.executable, "train.py"], cwd=tmp_path, check=True, timeout=60)
     with open(tmp_path / "v.pkl", "rb") as f:
         assert pickle.load(f) == 42
+
+
+def test_comment_markers_force_a_cell_in_or_out():
+    """`# hub: exclude` / `# hub: include` in a cell: the same as the cell tags, in any front end."""
+    records = history(
+        "import numpy as np\nfrom sklearn.linear_model import LinearRegression",
+        "X = np.arange(10.0).reshape(5, 2)\ny = X.sum(axis=1)",
+        "# hub: include\nprint('data shape', X.shape)",
+        "# Hub:Exclude\nweights = np.ones(5)",
+        "model = LinearRegression().fit(X, y, sample_weight=weights if 'weights' in dir() else None)",
+    )
+    script = build_train_script(records, "model")
+    assert 3 in script.kept_counts
+    assert 4 not in script.kept_counts
+    assert dict((r.execution_count, why) for r, why in script.dropped)[4] == "excluded by the user"
