@@ -21,13 +21,38 @@ from hubmagic.magics import namespace
 
 
 def _parse(magic, line: str):
-    """Parse a magic's arguments, allowing a trailing ``# comment`` as in Python code."""
-    if "#" in line:
-        try:
-            line = shlex.join(shlex.split(line, comments=True))
-        except ValueError:  # unbalanced quotes: let the magic's own parser report it
-            pass
-    return parse_argstring(magic, line)
+    """Parse a magic's arguments as a shell would: quotes removed, a trailing ``# comment`` dropped.
+
+    (IPython's ``parse_argstring`` keeps the quotes on POSIX: ``--commit-message "Tuned C"``
+    would become the title ``"Tuned C"`` with its quotes.)
+    """
+    line = _strip_comment(line)
+    if os.name == "nt":  # backslashes are path separators there
+        return parse_argstring(magic, line)
+    try:
+        argv = shlex.split(line)
+    except ValueError as exc:
+        raise UsageError(f"Could not read the arguments ({exc}): close the quote you opened.") from None
+    return magic.parser.parse_args(argv)
+
+
+def _strip_comment(line: str) -> str:
+    """``line`` without a ``# comment`` that starts a word outside quotes (``a#b`` is kept)."""
+    quote = None
+    for i, char in enumerate(line):
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (i == 0 or line[i - 1].isspace()):
+            return line[:i]
+    return line
+
+
+def _expression(words) -> str | None:
+    """A Python expression typed after an option, possibly split at spaces by the parser."""
+    return " ".join(words) if words else None
 
 
 def _user_errors(method):
@@ -116,8 +141,8 @@ class HubMagics(Magics):
     # -- magics ----------------------------------------------------------------------
     @magic_arguments()
     @argument("model", nargs="?", help="Variable holding the fitted estimator (default: the only one).")
-    @argument("--data", help="Variable with example input (e.g. X_test): columns, example, metrics.")
-    @argument("--labels", help="Variable with the true labels of --data: metrics in the card.")
+    @argument("--data", nargs="+", help="Variable (or expression) with example input, e.g. X_test: columns, example, metrics.")
+    @argument("--labels", nargs="+", help="Variable (or expression) with the true labels of --data: metrics in the card.")
     @argument("--repo-id", help="Hub repository id, e.g. 'me/my-model' (default: your namespace/MODEL).")
     @argument("--task", help="tabular-classification, tabular-regression, text-classification, text-regression.")
     @argument("--format", dest="model_format", choices=["skops", "pickle"], help="Model file format.")
@@ -141,6 +166,7 @@ class HubMagics(Magics):
             %hub_init model --data X_test --labels y_test --license mit
         """
         args = _parse(self.hub_init, line)
+        args.data, args.labels = _expression(args.data), _expression(args.labels)
         name = namespace.pick_model_name(self.shell.user_ns, args.model)
         given = {key: value for key, value in vars(args).items() if key != "model" and value is not None}
         options = dict(self._options.get(name, {}))

@@ -66,6 +66,10 @@ def evaluate(shell, expression: str, what: str):
             f"that creates it first, or check the spelling."
         ) from None
     except Exception as exc:
+        hint = ""
+        if isinstance(exc, SyntaxError) and " " in expression.strip():
+            hint = (" An option takes the rest of the words up to the next option: give the model "
+                    "first, e.g. `%hub_init model --data X_test`.")
         raise InvalidInputError(
-            f"Could not evaluate {expression!r} (the {what}): {type(exc).__name__}: {exc}"
+            f"Could not evaluate {expression!r} (the {what}): {type(exc).__name__}: {exc}.{hint}"
         ) from None

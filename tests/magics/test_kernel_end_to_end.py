@@ -27,6 +27,7 @@ def test_quickstart_publishes_to_a_local_hub(tmp_path):
     with LocalHub(data_dir=data_dir) as hub:
         api = HfApi(endpoint=hub.endpoint, token=hub.token)
         (repo,) = list(api.list_models(author=api.whoami()["name"]))
+        assert api.list_repo_commits(repo.id)[0].title == "Breast cancer classifier from the quickstart"
         files = set(api.list_repo_files(repo.id))
         assert {"model.skops", "config.json", "README.md", "train.py"} <= files
         assert any(f.startswith("figures/") and f.endswith(".png") for f in files)

@@ -70,6 +70,7 @@ def test_push_as_pull_request_and_to_branch(ip, hub, as_alice, repo_name):
     api = HfApi(endpoint=hub.endpoint, token=as_alice)
     refs = api.list_repo_refs(repo_id, include_pull_requests=True)
     assert [pr.ref for pr in refs.pull_requests] == ["refs/pr/1"]
+    assert api.list_repo_commits(repo_id, revision="refs/pr/1")[0].title == "Smaller C"
     ip.run_cell("%hub_push --revision experiment", store_history=True)
     refs = api.list_repo_refs(repo_id)
     assert "experiment" in {b.name for b in refs.branches}
@@ -82,6 +83,8 @@ def test_push_as_pull_request_and_to_branch(ip, hub, as_alice, repo_name):
         ("%hub_init model --data missing_data", "'missing_data'"),
         ("%hub_push", "%hub_init"),
         ("%hub_init model --format zip", "invalid choice"),
+        ("%hub_init --data X_test model", "give the model first"),
+        ("%hub_push --commit-message 'unclosed", "close the quote"),
     ],
 )
 def test_bad_input_is_one_clear_usage_error(ip, cell, expected):
@@ -126,7 +129,7 @@ def test_unload_removes_hooks(ip):
 def test_wrong_number_of_columns(ip):
     train(ip)
     with pytest.raises(UsageError, match=r"has 3 columns but the LogisticRegression was fitted on 4"):
-        ip.run_cell("%hub_init model --data X_test.iloc[:,:3]", store_history=True)
+        ip.run_cell("%hub_init model --data X_test.iloc[:, :3]  # three columns only", store_history=True)
 
 
 def test_an_estimator_skops_cannot_persist_names_the_object(ip):
