@@ -12,7 +12,12 @@ import shutil
 from pathlib import Path
 
 from hubmagic.endpoint import hf_api
-from hubmagic.errors import HubMagicError, InvalidInputError, RemoteNotFoundError, UntrustedTypesError
+from hubmagic.errors import (
+    HubMagicError,
+    InvalidInputError,
+    RemoteNotFoundError,
+    UntrustedTypesError,
+)
 from hubmagic.identity import account, check_repo_id, resolve_token
 from hubmagic.remote_errors import translate_errors
 

@@ -34,7 +34,13 @@ from hubmagic.errors import (
 )
 from hubmagic.identity import account, check_repo_id, full_repo_id, resolve_token
 from hubmagic.remote_errors import remote_changed_message, translate_errors
-from hubmagic.sync import HUB_MANAGED, FolderDiff, diff_folder, local_paths, remote_files
+from hubmagic.sync import (
+    HUB_MANAGED,
+    FolderDiff,
+    diff_folder,
+    local_paths,
+    remote_files,
+)
 
 
 @dataclass

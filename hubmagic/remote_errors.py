@@ -67,6 +67,7 @@ def translate_errors(action: str, repo_id: str, *, revision: str | None = None, 
         revision: the branch / revision concerned, if any.
         publishing: add "nothing was published" to the message.
     """
+    from httpx2 import TransportError
     from huggingface_hub.errors import (
         GatedRepoError,
         HfHubHTTPError,
@@ -77,7 +78,6 @@ def translate_errors(action: str, repo_id: str, *, revision: str | None = None, 
         RepositoryNotFoundError,
         RevisionNotFoundError,
     )
-    from httpx2 import TransportError
 
     nothing = " Nothing was published; your local folder is unchanged." if publishing else ""
     endpoint = get_endpoint()

@@ -69,7 +69,7 @@ class ModelRepository:
 
     # -- creation -------------------------------------------------------------------
     @classmethod
-    def open(cls, path) -> "ModelRepository":
+    def open(cls, path) -> ModelRepository:
         """Re-open a folder made by ``init`` (or downloaded with ``pull``/``download_repo``)."""
         path = Path(path)
         if not (path / "config.json").is_file() and not repo_state.state_path(path).is_file():
@@ -80,7 +80,7 @@ class ModelRepository:
         return cls(path)
 
     @classmethod
-    def from_hub(cls, repo_id: str, dst=None, *, revision: str | None = None, token: str | None = None) -> "ModelRepository":
+    def from_hub(cls, repo_id: str, dst=None, *, revision: str | None = None, token: str | None = None) -> ModelRepository:
         """Download a published repository into ``dst`` (default ``./hub/<name>``) to edit and push it back.
 
         The downloaded commit becomes the base of the next push, so your push is refused
@@ -118,7 +118,7 @@ class ModelRepository:
         script_info: dict | None = None,
         figures=None,
         extra_files=None,
-    ) -> "ModelRepository":
+    ) -> ModelRepository:
         """Build or refresh the repository of a fitted estimator.
 
         Args:
@@ -249,7 +249,7 @@ class ModelRepository:
             self._card = Card.load(self.path / "README.md")
         return self._card
 
-    def save(self) -> "ModelRepository":
+    def save(self) -> ModelRepository:
         """Write the edited ``card`` to README.md."""
         if self._card is not None:
             self._card.save(self.path / "README.md")

@@ -14,7 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from hubmagic.errors import InvalidInputError, RemoteNotFoundError, UntrustedTypesError
-from hubmagic.hub_utils._errors import DestinationNotEmptyError, InferenceError, repository_not_found
+from hubmagic.hub_utils._errors import (
+    DestinationNotEmptyError,
+    InferenceError,
+    repository_not_found,
+)
 from hubmagic.hub_utils._local import validate_folder
 
 # What ``download(**kwargs)`` passes on (skops passed them to ``snapshot_download``).

@@ -13,18 +13,14 @@ from functools import lru_cache
 
 LFS_RULE = "filter=lfs diff=lfs merge=lfs -text"
 
-DEFAULT_LFS_PATTERNS = (
-    "*.7z *.arrow *.bin *.bz2 *.ckpt *.ftz *.gz *.h5 *.joblib *.lfs.* *.mlmodel *.model "
-    "*.msgpack *.npy *.npz *.onnx *.ot *.parquet *.pb *.pickle *.pkl *.pt *.pth *.rar "
-    "*.safetensors saved_model/**/* *.tar.* *.tar *.tflite *.tgz *.wasm *.xz *.zip *.zst *tfevents*"
-).split()
+DEFAULT_LFS_PATTERNS = ["*.7z", "*.arrow", "*.bin", "*.bz2", "*.ckpt", "*.ftz", "*.gz", "*.h5", "*.joblib", "*.lfs.*", "*.mlmodel", "*.model", "*.msgpack", "*.npy", "*.npz", "*.onnx", "*.ot", "*.parquet", "*.pb", "*.pickle", "*.pkl", "*.pt", "*.pth", "*.rar", "*.safetensors", "saved_model/**/*", "*.tar.*", "*.tar", "*.tflite", "*.tgz", "*.wasm", "*.xz", "*.zip", "*.zst", "*tfevents*"]
 
 DATASET_EXTRA_PATTERNS = {
-    "# Audio files - uncompressed": "*.pcm *.sam *.raw".split(),
-    "# Audio files - compressed": "*.aac *.flac *.mp3 *.ogg *.wav".split(),
-    "# Image files - uncompressed": "*.bmp *.gif *.png *.tiff".split(),
-    "# Image files - compressed": "*.jpg *.jpeg *.webp".split(),
-    "# Video files - compressed": "*.mp4 *.webm".split(),
+    "# Audio files - uncompressed": ["*.pcm", "*.sam", "*.raw"],
+    "# Audio files - compressed": ["*.aac", "*.flac", "*.mp3", "*.ogg", "*.wav"],
+    "# Image files - uncompressed": ["*.bmp", "*.gif", "*.png", "*.tiff"],
+    "# Image files - compressed": ["*.jpg", "*.jpeg", "*.webp"],
+    "# Video files - compressed": ["*.mp4", "*.webm"],
 }
 
 

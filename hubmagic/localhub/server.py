@@ -69,7 +69,7 @@ class LocalHub:
             self.state = HubState(self.data_dir, self._users, self._orgs)
         return self.state
 
-    def start(self) -> "LocalHub":
+    def start(self) -> LocalHub:
         """Start serving; returns once the server accepts connections."""
         if self._server is not None:
             return self
@@ -110,7 +110,7 @@ class LocalHub:
         self._server = None
         self._thread = None
 
-    def __enter__(self) -> "LocalHub":
+    def __enter__(self) -> LocalHub:
         return self.start()
 
     def __exit__(self, *exc) -> None:

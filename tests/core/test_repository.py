@@ -23,7 +23,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 import hubmagic
-from hubmagic.errors import InvalidInputError, NotFittedModelError, PersistenceError, RemoteChangedError
+from hubmagic.errors import (
+    InvalidInputError,
+    NotFittedModelError,
+    PersistenceError,
+    RemoteChangedError,
+)
 from hubmagic.repository import ModelRepository
 
 

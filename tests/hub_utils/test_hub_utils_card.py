@@ -9,10 +9,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-from huggingface_hub import ModelCard  # noqa: E402
+import matplotlib.pyplot as plt
+from huggingface_hub import ModelCard
 
-from hubmagic import card, hub_utils  # noqa: E402
+from hubmagic import card, hub_utils
 
 
 def test_card_with_sections_metrics_plot_and_metadata_reaches_the_hub(

@@ -130,7 +130,7 @@ def test_get_model_output_snippet_from_the_docs(monkeypatch, alice_token, repo_n
     USER, MODEL_ID = "alice", repo_name
 
     # ---------------------------------------------------------------- the docs' code
-    import hubmagic.hub_utils as hub_utils  # noqa: I001 (the docs' imports, as written)
+    import hubmagic.hub_utils as hub_utils  # noqa: I001, PLR0402 (the docs' imports, as written)
     import pandas as pd
     data = pd.DataFrame(X.sample(12, random_state=0))
     # Load the model from the Hub

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from huggingface_hub import ModelCard, ModelCardData, metadata_load, metadata_update, hf_hub_download
+from huggingface_hub import (
+    ModelCard,
+    ModelCardData,
+    hf_hub_download,
+    metadata_load,
+    metadata_update,
+)
 
 
 def _card(metadata: str) -> str:

@@ -10,7 +10,7 @@ from hubmagic.session import ENV_ENDPOINT, stop_local_hubs
 
 
 def test_hub_local_starts_an_embedded_hub(ip, tmp_path, monkeypatch, capsys):
-    import huggingface_hub.constants as constants
+    from huggingface_hub import constants
 
     # %hub_local points the whole process at the new hub: restore the test hub afterwards.
     monkeypatch.delenv(ENV_ENDPOINT, raising=False)

@@ -8,7 +8,6 @@ import json
 import pytest
 from huggingface_hub import HfApi
 from IPython.core.error import UsageError
-
 from test_publish_flow import train
 
 EXPLORE = "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt"
