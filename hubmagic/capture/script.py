@@ -53,8 +53,13 @@ class TrainScript:
         """A few lines for the user: which cells are in, which are out and why."""
         kept = ", ".join(r.label for r in self.kept) or "none"
         lines = [f"train.py rebuilds {self.target} from {len(self.kept)} cell(s): {kept}."]
+        magics = [record.label for record, reason in self.dropped if reason.startswith("hubmagic magic")]
         for record, reason in self.dropped:
-            lines.append(f"  left out {record.label}: {reason}")
+            if not reason.startswith("hubmagic magic"):
+                short = reason if len(reason) <= 120 else reason[:117] + "..."
+                lines.append(f"  left out {record.label}: {short}")
+        if magics:
+            lines.append(f"  left out hubmagic's own magics: {', '.join(magics)}")
         if self.custom_objects:
             lines.append("  defined in the notebook: " + ", ".join(self.custom_objects))
         lines.extend(f"  note: {note}" for note in self.notes)

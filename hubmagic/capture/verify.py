@@ -205,13 +205,14 @@ def _mismatch_reason(differing: dict, model) -> str:
     unseeded = unseeded_random_states(model)
     if unseeded:
         reason += (
-            " The estimator has random_state=None at " + ", ".join(unseeded) + ": set "
-            "random_state to an integer in the notebook, refit and publish again."
+            " The model uses unseeded randomness (" + ", ".join(f"{p}=None" for p in unseeded)
+            + "): set it to an integer in the notebook (e.g. random_state=0), refit and "
+            "publish again."
         )
     else:
         reason += (
             " The script does not rebuild the same model: a cell it needs may be missing "
-            "(force it in with include=[...]) or the notebook depends on state the script "
+            "(force it in with `%hub_script --include N`, or include=[...] in Python) or the notebook depends on state the script "
             "cannot see."
         )
     return reason

@@ -82,6 +82,7 @@ def test_script_show_all_exclude_include_and_the_repository_follows(ip, tmp_path
     ip.run_cell("%hub_script --show", store_history=True)
     sliced = capsys.readouterr().out
     assert "LogisticRegression(max_iter=500)" in sliced and "print('exploring'" not in sliced
+    assert "left out hubmagic's own magics: In[1]" in sliced
     ip.run_cell("%hub_script --all --show", store_history=True)
     assert "print('exploring'" in capsys.readouterr().out
 
