@@ -156,13 +156,15 @@ def fetch_model(
 
 
 def _download_file(api, repo_id: str, filename: str, revision, kwargs) -> Path:
-    from huggingface_hub.errors import EntryNotFoundError
+    from huggingface_hub.errors import RemoteEntryNotFoundError
 
     try:
         with translate_errors("download", repo_id, revision=revision):
             return Path(api.hf_hub_download(repo_id, filename, revision=revision, **kwargs))
     except RemoteNotFoundError as exc:
-        if not isinstance(exc.__cause__, EntryNotFoundError):
+        # Only a file the Hub says is missing; not a download that failed to connect
+        # (the client's LocalEntryNotFoundError is an EntryNotFoundError too).
+        if not isinstance(exc.__cause__, RemoteEntryNotFoundError):
             raise
         raise RemoteNotFoundError(
             f"{repo_id} has no {filename} at revision {revision or 'main'}. hubmagic loads scikit-learn "

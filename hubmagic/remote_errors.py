@@ -137,5 +137,6 @@ def translate_errors(action: str, repo_id: str, *, revision: str | None = None, 
         ) from exc
     except LocalEntryNotFoundError as exc:
         raise RemoteNotFoundError(
-            f"Could not get {repo_id} from {endpoint} and it is not in the local cache: {exc}"
+            f"Could not reach the Hub at {endpoint} to {action} {repo_id}, and it is not in the local "
+            "cache. Check your network and the HF_ENDPOINT setting (a local hub: `%hub_local`)."
         ) from exc

@@ -150,3 +150,11 @@ def test_a_repo_without_config_json_is_explained(alice_token, api, repo_name):
     api.create_repo(repo_id)
     with pytest.raises(RemoteNotFoundError, match="has no config.json"):
         hubmagic.load(repo_id)
+
+
+def test_an_unreachable_hub_is_not_reported_as_a_missing_file(monkeypatch, repo_name):
+    """The client retries for ~20 s, then gives up: the message is about the network."""
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
+    with pytest.raises(RemoteNotFoundError, match="Could not reach the Hub at http://127.0.0.1:9") as info:
+        hubmagic.load(f"alice/{repo_name}")
+    assert "no config.json" not in str(info.value)
