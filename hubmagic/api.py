@@ -56,7 +56,6 @@ def push_to_hub(
     >>> from hubmagic import push_to_hub
     >>> push_to_hub(model, "alice/iris-classifier", data=X_test, labels=y_test)  # doctest: +SKIP
     """
-    from hubmagic.publish import publish_folder
     from hubmagic.repository import ModelRepository
 
     with tempfile.TemporaryDirectory(prefix="hubmagic-push-") as tmp:
@@ -65,13 +64,14 @@ def push_to_hub(
             data=data,
             labels=labels,
             dst=Path(tmp) / "repo",
-            repo_id=repo_id,
+            name=str(repo_id).split("/")[-1],
+            # A bare name gets the user's namespace at push time, which also names it in the card.
+            repo_id=repo_id if "/" in str(repo_id) else None,
             task=task,
             model_format=model_format,
             license=license,
         )
-        return publish_folder(
-            repo.path,
+        return repo.push(
             repo_id,
             token=token,
             private=private,

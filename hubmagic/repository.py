@@ -34,7 +34,7 @@ from typing import Any
 
 from hubmagic import state as repo_state
 from hubmagic.card_merge import merge_cards
-from hubmagic.errors import InvalidInputError
+from hubmagic.errors import HubMagicError, InvalidInputError
 from hubmagic.identity import check_repo_id
 from hubmagic.repository_files import (
     carry_added_files,
@@ -184,7 +184,8 @@ class ModelRepository:
                 from hubmagic import metrics as model_metrics
 
                 metrics = model_metrics.compute_metrics(model, data, labels, config["sklearn"].get("task"))
-            new_text = render_card(model, config, tmp, repo_id=repo_id, metrics=metrics, license=license,
+            card_repo_id = repo_id or old_state.get("repo_id")
+            new_text = render_card(model, config, tmp, repo_id=card_repo_id, metrics=metrics, license=license,
                                     figures=figure_entries, script_info=script_info, model_format=model_format)
             mine = (dst / "README.md").read_text(encoding="utf-8") if old and (dst / "README.md").is_file() else None
             base_file = dst / repo_state.STATE_DIR / GENERATED_CARD
@@ -376,9 +377,12 @@ class ModelRepository:
         """
         from hubmagic.publish import publish_folder
 
+        target = repo_id or self.repo_id or self.name
+        if not dry_run:
+            target = self._name_the_repository_in_the_card(target, token)
         result = publish_folder(
             self.path,
-            repo_id or self.repo_id or self.name,
+            target,
             token=token,
             private=private,
             create_pr=create_pr,
@@ -398,6 +402,34 @@ class ModelRepository:
             state["repo_id"] = result.repo_id
             repo_state.write_state(self.path, state)
         return result
+
+    def _name_the_repository_in_the_card(self, repo_id: str, token: str | None) -> str:
+        """Put the full repo id into the card's get-started code (written before it was known).
+
+        Returns the full ``namespace/name`` (unchanged when it cannot be resolved: the
+        push then reports why).
+        """
+        from hubmagic.card._snippets import PLACEHOLDER_NOTE, PLACEHOLDER_REPO_ID
+        from hubmagic.endpoint import hf_api
+        from hubmagic.identity import account, check_repo_id, full_repo_id, resolve_token
+
+        if "/" not in repo_id:
+            try:
+                check_repo_id(repo_id)
+                resolved = resolve_token(token)
+                repo_id = full_repo_id(repo_id, account(hf_api(resolved), resolved, repo_id=repo_id)["name"])
+            except HubMagicError:
+                return repo_id
+        placeholder = f"repo_id = {json.dumps(PLACEHOLDER_REPO_ID)}"
+        for path in (self.path / "README.md", self.path / repo_state.STATE_DIR / GENERATED_CARD):
+            if path.is_file():
+                text = path.read_text(encoding="utf-8")
+                if placeholder in text:
+                    text = text.replace(placeholder, f"repo_id = {json.dumps(repo_id)}")
+                    text = text.replace("\n\n" + PLACEHOLDER_NOTE + "\n", "\n", 1)
+                    path.write_text(text, encoding="utf-8")
+        self._card = None
+        return repo_id
 
     def pull(self, repo_id: str | None = None, *, revision: str | None = None, token: str | None = None) -> list[str]:
         """Download the remote's files into the folder and make it the base of the next push.

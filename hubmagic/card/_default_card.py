@@ -22,6 +22,7 @@ from hubmagic.card._model_card import (
 )
 from hubmagic.card._snippets import (
     PICKLE_WARNING,
+    PLACEHOLDER_NOTE,
     PLACEHOLDER_REPO_ID,
     get_started_code,
 )
@@ -292,5 +293,5 @@ def _get_started(model, sk, repo_id, model_file, model_format, trusted, custom) 
         + ")`."
     )
     if not repo_id:
-        parts.append(f"Replace `{PLACEHOLDER_REPO_ID}` with this repository's id.")
+        parts.append(PLACEHOLDER_NOTE)
     return "\n\n".join(parts)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 
 PLACEHOLDER_REPO_ID = "USER/MODEL"
+# Follows the get-started code of a card written before its repo id was known.
+PLACEHOLDER_NOTE = f"Replace `{PLACEHOLDER_REPO_ID}` with this repository's id."
 
 PICKLE_WARNING = (
     "> **Warning:** this model is stored with pickle (`{file}`). Loading a pickle "

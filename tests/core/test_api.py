@@ -66,3 +66,12 @@ def test_push_to_hub_private(trained, alice_token, bob_token, api, repo_name):
 
     with pytest.raises(RemoteNotFoundError, match="not found"):
         hubmagic.load(repo_id, token=bob_token)
+
+
+def test_push_to_hub_with_a_bare_name_goes_to_the_users_namespace_and_says_so_in_the_card(
+        trained, alice_token, api, repo_name):
+    model, X_test, _ = trained
+    result = hubmagic.push_to_hub(model, repo_name, data=X_test, token=alice_token)
+    assert result.repo_id == f"alice/{repo_name}"
+    card = ModelCard.load(f"alice/{repo_name}").text
+    assert f'repo_id = "alice/{repo_name}"' in card and "USER/MODEL" not in card

@@ -203,3 +203,16 @@ def test_load_uses_the_repository_just_pushed_and_a_revision(ip, hub, as_alice, 
     assert ip.user_ns["old"].C == 1.0
     config = json.loads(open(HfApi(token=as_alice).hf_hub_download(repo_id, "config.json")).read())
     assert config["sklearn"]["model"]["file"] == "model.skops"
+
+
+def test_the_card_names_the_repository_once_it_is_known(ip, hub, as_alice, repo_name, tmp_path):
+    train(ip)
+    ip.run_cell("%hub_init model --data X_test", store_history=True)
+    card = tmp_path / "hub" / "model" / "README.md"
+    assert 'repo_id = "USER/MODEL"' in card.read_text()
+    ip.run_cell(f"%hub_push --repo-id {repo_name}", store_history=True)  # no namespace: alice's
+    published = open(HfApi(token=as_alice).hf_hub_download(f"alice/{repo_name}", "README.md")).read()
+    assert f'repo_id = "alice/{repo_name}"' in published and "USER/MODEL" not in published
+    assert published == card.read_text()
+    ip.run_cell("%hub_init model", store_history=True)  # a refresh keeps the name
+    assert f'repo_id = "alice/{repo_name}"' in card.read_text()
