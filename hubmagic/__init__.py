@@ -18,6 +18,7 @@ _LAZY_ATTRS = {
     "push_to_hub": ("hubmagic.api", "push_to_hub"),
     "load": ("hubmagic.api", "load"),
     "ModelRepository": ("hubmagic.repository", "ModelRepository"),
+    "use_local_hub": ("hubmagic.session", "use_local_hub"),
 }
 _LAZY_MODULES = {"hub_utils", "card", "localhub"}
 

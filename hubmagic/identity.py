@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hubmagic.errors import AuthenticationError, InvalidInputError
 from hubmagic.remote_errors import LOGIN_HINT, translate_errors
 
@@ -30,8 +32,11 @@ def check_repo_id(repo_id) -> str:
     try:
         validate_repo_id(repo_id)
     except HFValidationError as exc:
+        # The client's reason, without its echo of the id and its hint about repo_type.
+        reason = str(exc).replace("Use `repo_type` argument if needed.", "")
+        reason = re.sub(r":\s*'[^']*'\.?\s*$", ".", reason.strip()).strip()
         raise InvalidInputError(
-            f"{repo_id!r} is not a valid repo id. {exc} Write it as 'namespace/name' (or just "
+            f"{repo_id!r} is not a valid repo id: {reason} Write it as 'namespace/name' (or just "
             "'name' for your own namespace), e.g. 'alice/iris-classifier'."
         ) from exc
     return repo_id

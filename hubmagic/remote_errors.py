@@ -138,5 +138,6 @@ def translate_errors(action: str, repo_id: str, *, revision: str | None = None, 
     except LocalEntryNotFoundError as exc:
         raise RemoteNotFoundError(
             f"Could not reach the Hub at {endpoint} to {action} {repo_id}, and it is not in the local "
-            "cache. Check your network and the HF_ENDPOINT setting (a local hub: `%hub_local`)."
+            "cache. Check your network and the HF_ENDPOINT setting (for a local hub: `%hub_local` in a "
+            "notebook, `hubmagic.use_local_hub()` in Python)."
         ) from exc

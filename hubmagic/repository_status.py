@@ -29,7 +29,7 @@ class RepositoryStatus:
         return bool(self.last_pushed and self.remote_head and self.remote_head != self.last_pushed)
 
     def __str__(self) -> str:
-        lines = [f"{self.path} → {self.repo_id or '(no repo id yet)'}", "Files to publish:"]
+        lines = [f"{self.path} → {self.repo_id or '(no repo id yet)'}", "Files:"]
         lines += [f"  {path}  {human_size(size)}" for path, size in self.files]
         if self.card_warnings:
             lines.append("Card warnings:")

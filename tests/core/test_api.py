@@ -73,5 +73,6 @@ def test_push_to_hub_with_a_bare_name_goes_to_the_users_namespace_and_says_so_in
     model, X_test, _ = trained
     result = hubmagic.push_to_hub(model, repo_name, data=X_test, token=alice_token)
     assert result.repo_id == f"alice/{repo_name}"
+    assert callable(hubmagic.use_local_hub)  # the README's Python API entry point
     card = ModelCard.load(f"alice/{repo_name}").text
     assert f'repo_id = "alice/{repo_name}"' in card and "USER/MODEL" not in card
