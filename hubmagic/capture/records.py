@@ -69,7 +69,8 @@ class CellRecord:
         >>> sorted(CellRecord(0, 1, "# hub: exclude\\nplot(x)").forced_tags)
         ['hub:exclude']
         """
-        return self.tags | marker_tags(self.source)
+        markers = marker_tags(self.source)
+        return self.tags | markers if markers else self.tags
 
     @property
     def label(self) -> str:

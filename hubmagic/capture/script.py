@@ -53,9 +53,11 @@ class TrainScript:
         """A few lines for the user: which cells are in, which are out and why."""
         kept = ", ".join(r.label for r in self.kept) or "none"
         lines = [f"train.py rebuilds {self.target} from {len(self.kept)} cell(s): {kept}."]
-        magics = [record.label for record, reason in self.dropped if reason.startswith("hubmagic magic")]
+        magics = []
         for record, reason in self.dropped:
-            if not reason.startswith("hubmagic magic"):
+            if reason.startswith("hubmagic magic"):
+                magics.append(record.label)
+            else:
                 short = reason if len(reason) <= 120 else reason[:117] + "..."
                 lines.append(f"  left out {record.label}: {short}")
         if magics:

@@ -212,8 +212,8 @@ def _mismatch_reason(differing: dict, model) -> str:
     else:
         reason += (
             " The script does not rebuild the same model: a cell it needs may be missing "
-            "(force it in with `%hub_script --include N`, or include=[...] in Python) or the notebook depends on state the script "
-            "cannot see."
+            "(force it in with `%hub_script --include N`, or include=[...] in Python) or "
+            "the notebook depends on state the script cannot see."
         )
     return reason
 

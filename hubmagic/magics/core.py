@@ -226,12 +226,10 @@ class HubMagics(Magics):
         self._options[name] = {key: value for key, value in options.items() if key != "verify"}
         print(self.repository.summary())
 
-    def _rebuild(self, why: str) -> None:
-        """Rebuild the current repository after the user changed what goes into it."""
-        if self.repository is None or self.model_name is None:
-            return
+    def _rebuild(self, why: str, *, verify: bool = False) -> None:
+        """Rebuild the current repository (same options) after the user changed what goes into it."""
         print(f"{why}: refreshing {self.repository.path}")
-        self._build(self.model_name, dict(self._options.get(self.model_name, {})))
+        self._build(self.model_name, {**self._options.get(self.model_name, {}), "verify": verify})
 
     @magic_arguments()
     @argument("paths", nargs="+", help="Files to copy into the repository.")
@@ -385,11 +383,7 @@ class HubMagics(Magics):
         changed = bool(args.reset or args.include or args.exclude)
         if self.repository is not None and not args.all and (changed or args.verify):
             # The repository's train.py (and its verification in the card) follow the choice.
-            options = dict(self._options.get(self.model_name, {}))
-            if args.verify:
-                options["verify"] = True
-            print(f"refreshing {self.repository.path}")
-            self._build(self.model_name, options)
+            self._rebuild("cells chosen" if changed else "verifying", verify=args.verify)
             if args.show:
                 print()
                 print((self.repository.path / "train.py").read_text(encoding="utf-8"))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from huggingface_hub import HfApi
@@ -18,10 +19,16 @@ PLOT = (
 SCRATCH = "fig2, ax2 = plt.subplots()\nax2.hist(X.iloc[:, 1])\nax2.set_title('scratch histogram')\nfig2"
 
 
-def test_status_before_and_after_a_push_and_after_an_edit(ip, hub, as_alice, repo_name, capsys):
+def init_model(ip, repo_name, options=""):
+    """Train the iris model and %hub_init it for alice's repository; returns the repo id."""
     train(ip)
     repo_id = f"alice/{repo_name}"
-    ip.run_cell(f"%hub_init model --data X_test --repo-id {repo_id} --license mit", store_history=True)
+    ip.run_cell(f"%hub_init model --data X_test --repo-id {repo_id} {options}".rstrip(), store_history=True)
+    return repo_id
+
+
+def test_status_before_and_after_a_push_and_after_an_edit(ip, hub, as_alice, repo_name, capsys):
+    repo_id = init_model(ip, repo_name, "--license mit")
     capsys.readouterr()
     ip.run_cell("%hub_status", store_history=True)
     before = capsys.readouterr().out
@@ -42,9 +49,8 @@ def test_status_before_and_after_a_push_and_after_an_edit(ip, hub, as_alice, rep
 
 
 def test_add_files_then_push_publishes_them(ip, hub, as_alice, repo_name, tmp_path, capsys):
-    train(ip)
     (tmp_path / "utils.py").write_text("def helper():\n    return 1\n")
-    ip.run_cell(f"%hub_init model --data X_test --repo-id alice/{repo_name}", store_history=True)
+    init_model(ip, repo_name)
     ip.run_cell("%hub_add utils.py", store_history=True)
     assert "added utils.py" in capsys.readouterr().out
     with pytest.raises(UsageError, match="missing.csv"):
@@ -145,9 +151,7 @@ def test_figures_listed_chosen_written_and_referenced(ip, tmp_path, capsys):
 
 
 def test_dry_run_prints_the_plan_and_publishes_nothing(ip, hub, as_alice, repo_name, capsys):
-    train(ip)
-    repo_id = f"alice/{repo_name}"
-    ip.run_cell(f"%hub_init model --data X_test --repo-id {repo_id}", store_history=True)
+    repo_id = init_model(ip, repo_name)
     capsys.readouterr()
     ip.run_cell("%hub_push --dry-run", store_history=True)
     out = capsys.readouterr().out
@@ -173,7 +177,7 @@ def test_a_pasted_token_blocks_the_push_until_redacted(ip, hub, as_alice, repo_n
 
     ip.run_cell("%hub_push --redact", store_history=True)
     published = api.hf_hub_download(repo_id, "train.py")
-    text = open(published).read()
+    text = Path(published).read_text()
     assert "hf_aB3dE5" not in text and "os.environ" in text
 
 
@@ -189,9 +193,7 @@ def test_login_refuses_a_bad_token(ip, monkeypatch):
 
 
 def test_load_uses_the_repository_just_pushed_and_a_revision(ip, hub, as_alice, repo_name, capsys):
-    train(ip)
-    repo_id = f"alice/{repo_name}"
-    ip.run_cell(f"%hub_init model --data X_test --repo-id {repo_id}", store_history=True)
+    repo_id = init_model(ip, repo_name)
     ip.run_cell("%hub_push", store_history=True)
     first = HfApi(token=as_alice).list_repo_commits(repo_id)[0].commit_id
     ip.run_cell("model.set_params(C=0.01).fit(X_train, y_train)", store_history=True)
@@ -201,7 +203,7 @@ def test_load_uses_the_repository_just_pushed_and_a_revision(ip, hub, as_alice, 
     assert ip.user_ns["model"].C == 0.01
     ip.run_cell(f"%hub_load {repo_id} --revision {first[:12]} --as old", store_history=True)
     assert ip.user_ns["old"].C == 1.0
-    config = json.loads(open(HfApi(token=as_alice).hf_hub_download(repo_id, "config.json")).read())
+    config = json.loads(Path(HfApi(token=as_alice).hf_hub_download(repo_id, "config.json")).read_text())
     assert config["sklearn"]["model"]["file"] == "model.skops"
 
 
@@ -211,7 +213,7 @@ def test_the_card_names_the_repository_once_it_is_known(ip, hub, as_alice, repo_
     card = tmp_path / "hub" / "model" / "README.md"
     assert 'repo_id = "USER/MODEL"' in card.read_text()
     ip.run_cell(f"%hub_push --repo-id {repo_name}", store_history=True)  # no namespace: alice's
-    published = open(HfApi(token=as_alice).hf_hub_download(f"alice/{repo_name}", "README.md")).read()
+    published = Path(HfApi(token=as_alice).hf_hub_download(f"alice/{repo_name}", "README.md")).read_text()
     assert f'repo_id = "alice/{repo_name}"' in published and "USER/MODEL" not in published
     assert published == card.read_text()
     ip.run_cell("%hub_init model", store_history=True)  # a refresh keeps the name

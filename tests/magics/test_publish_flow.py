@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -41,7 +42,7 @@ def test_init_push_load_round_trip(ip, hub, as_alice, repo_name, tmp_path):
     files = set(api.list_repo_files(repo_id))
     assert {"model.skops", "config.json", "README.md", "train.py"} <= files
     assert not any(f.startswith(".hubmagic") for f in files)
-    config = json.loads(open(hf_hub_download(repo_id, "config.json", token=as_alice)).read())
+    config = json.loads(Path(hf_hub_download(repo_id, "config.json", token=as_alice)).read_text())
     assert config["sklearn"]["task"] == "tabular-classification"
     assert config["sklearn"]["columns"] == list(ip.user_ns["X"].columns)
     commits_before = len(api.list_repo_commits(repo_id))
@@ -218,7 +219,7 @@ def test_each_kind_round_trips_through_the_magics(ip, as_alice, kind, repo_name)
     repo_id = f"alice/{repo_name}"
     ip.run_cell(f"%hub_init model --data X_test --repo-id {repo_id}", store_history=True)
     ip.run_cell("%hub_push", store_history=True)
-    config = json.loads(open(hf_hub_download(repo_id, "config.json", token=as_alice)).read())["sklearn"]
+    config = json.loads(Path(hf_hub_download(repo_id, "config.json", token=as_alice)).read_text())["sklearn"]
     assert config["task"] == task
     assert ("columns" in config) == task.startswith("tabular")
     ip.run_cell(f"%hub_load {repo_id} --as reloaded", store_history=True)
