@@ -5,6 +5,7 @@ from __future__ import annotations
 from .cards import front_matter
 from .errors import HubError, repo_not_found
 from .http import Call, json_response
+from .safepath import split_repo_id
 from .storage import REPO_TYPES, RepoRecord, now_iso
 
 _TYPE_BY_NAME = {None: "model", "model": "model", "dataset": "dataset", "space": "space"}
@@ -17,7 +18,7 @@ def whoami(call: Call):
 
 
 def _repo_type(value) -> str:
-    if value not in _TYPE_BY_NAME:
+    if not (value is None or isinstance(value, str)) or value not in _TYPE_BY_NAME:
         raise HubError(400, f"Invalid repo type: {value!r}")
     return _TYPE_BY_NAME[value]
 
@@ -27,21 +28,33 @@ def _visibility(body: dict, default=None):
         if body["visibility"] not in ("private", "public"):
             raise HubError(400, "visibility must be 'private' or 'public'")
         return body["visibility"] == "private"
-    if "private" in body and body["private"] is not None:
-        return bool(body["private"])
-    return default
+    private = body.get("private")
+    if private is None:
+        return default
+    # A string such as "false" would be truthy: refuse it rather than guess.
+    if not isinstance(private, bool):
+        raise HubError(400, f"'private' must be true or false (a JSON boolean), not {private!r}")
+    return private
+
+
+def _repo_id(call: Call, body: dict) -> str:
+    """``namespace/name`` from a body's ``name`` and optional ``organization``."""
+    name, namespace = body.get("name"), body.get("organization") or call.user
+    if not isinstance(name, str) or not name:
+        raise HubError(400, "Missing repository name")
+    if not isinstance(namespace, str):
+        raise HubError(400, "'organization' must be the name of an organization")
+    split_repo_id(f"{namespace}/{name}")
+    return f"{namespace}/{name}"
 
 
 def create_repo(call: Call):
     hub = call.hub
-    body = call.json()
     if call.user is None:
         raise HubError(401, "You must be authenticated to create a repository")
+    body = call.json()
     repo_type = _repo_type(body.get("type"))
-    name = body.get("name")
-    if not isinstance(name, str) or not name:
-        raise HubError(400, "Missing repository name")
-    namespace = body.get("organization") or call.user
+    namespace, name = _repo_id(call, body).split("/")
     if not hub.accounts.namespace_exists(namespace):
         raise HubError(404, f"Namespace {namespace} not found")
     hub.require_namespace(call, namespace)
@@ -59,35 +72,31 @@ def create_repo(call: Call):
     return json_response({"url": url, "name": record.id, "id": record.id})
 
 
-def _named_repo(call: Call, body: dict) -> RepoRecord:
-    repo_type = _repo_type(body.get("type"))
-    name = body.get("name")
-    if not isinstance(name, str) or not name:
-        raise HubError(400, "Missing repository name")
-    namespace = body.get("organization") or call.user or ""
-    return call.hub.readable(call, repo_type, f"{namespace}/{name}")
-
-
 def delete_repo(call: Call):
-    record = _named_repo(call, call.json())
+    if call.user is None:
+        raise HubError(401, "You must be authenticated to delete a repository")
+    body = call.json()
+    record = call.hub.readable(call, _repo_type(body.get("type")), _repo_id(call, body))
     call.hub.require_write(call, record)
     call.hub.storage.delete(record)
     return json_response({})
 
 
 def move_repo(call: Call):
+    if call.user is None:
+        raise HubError(401, "You must be authenticated to move a repository")
     body = call.json()
     repo_type = _repo_type(body.get("type"))
     source, target = body.get("fromRepo"), body.get("toRepo")
-    if not isinstance(source, str) or not isinstance(target, str) or target.count("/") != 1:
-        raise HubError(400, "Invalid 'fromRepo' or 'toRepo'")
+    if not isinstance(source, str) or not isinstance(target, str):
+        raise HubError(400, "'fromRepo' and 'toRepo' must both be repository ids ('namespace/name')")
+    namespace, name = split_repo_id(target)
     record = call.hub.readable(call, repo_type, source)
     call.hub.require_write(call, record)
-    namespace = target.split("/")[0]
     if not call.hub.accounts.namespace_exists(namespace):
         raise HubError(404, f"Namespace {namespace} not found")
     call.hub.require_namespace(call, namespace)
-    call.hub.storage.move(record, f"{call.hub.accounts.canonical_namespace(namespace)}/{target.split('/')[1]}")
+    call.hub.storage.move(record, f"{call.hub.accounts.canonical_namespace(namespace)}/{name}")
     return json_response({})
 
 

@@ -61,5 +61,9 @@ def conflict(message: str) -> HubError:
     return HubError(409, message)
 
 
-def invalid_path(path: str) -> HubError:
-    return HubError(422, f"Invalid path in repository: {path!r}")
+def invalid_path(path) -> HubError:
+    shown = repr(path)  # repr: control characters and lone surrogates are shown escaped
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    return HubError(422, f"Invalid path in repository: {shown}. Use a relative path of '/'-separated names "
+                         "without '.', '..', '.git', backslashes or control characters, each name at most 255 bytes.")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import threading
 import time
@@ -27,24 +26,15 @@ from pathlib import Path
 from .errors import HubError, conflict
 from .gitrepo import GitRepo
 from .patterns import default_gitattributes
+from .safepath import repo_folder
 
 REPO_TYPES = ("model", "dataset", "space")
 META_FILE = "hubmagic.json"
-_NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$")
 
 
 def now_iso(ts: float | None = None) -> str:
     ts = time.time() if ts is None else ts
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts * 1000) % 1000:03d}Z"
-
-
-def check_repo_name(name: str) -> None:
-    if not _NAME_RE.match(name) or "--" in name or ".." in name or name.endswith(".git"):
-        raise HubError(
-            400,
-            "Repo id must use alphanumeric chars or '-', '_', '.', '--' and '..' are forbidden, "
-            "'-' and '.' cannot start or end the name, max length is 96.",
-        )
 
 
 @dataclass
@@ -78,17 +68,17 @@ class Storage:
         self._registry_lock = threading.RLock()
 
     def _path(self, repo_type: str, repo_id: str) -> Path:
-        namespace, _, name = repo_id.lower().rpartition("/")
-        return self.root / f"{repo_type}s" / (namespace or "_") / f"{name}.git"
+        return repo_folder(self.root, repo_type, repo_id)
 
     def lock(self, record: RepoRecord) -> threading.RLock:
         with self._registry_lock:
             return self._locks.setdefault(f"{record.type}:{record.id.lower()}", threading.RLock())
 
     def find(self, repo_type: str, repo_id: str) -> RepoRecord | None:
-        if repo_id.count("/") > 1 or ".." in repo_id:
-            return None
-        path = self._path(repo_type, repo_id)
+        try:
+            path = self._path(repo_type, repo_id)
+        except HubError:
+            return None  # an id no repo can have (e.g. "gpt2" with no namespace) is not found, as on the Hub
         meta_file = path / META_FILE
         try:
             meta = json.loads(meta_file.read_text())
@@ -97,7 +87,6 @@ class Storage:
         return RepoRecord(repo_type, meta["id"], path, meta)
 
     def create(self, repo_type: str, repo_id: str, *, private: bool, author: str) -> RepoRecord:
-        check_repo_name(repo_id.split("/")[-1])
         with self._registry_lock:
             if self.find(repo_type, repo_id) is not None:
                 raise conflict(f"You already created this {repo_type} repo")
@@ -127,7 +116,6 @@ class Storage:
         shutil.rmtree(target, ignore_errors=True)
 
     def move(self, record: RepoRecord, new_id: str) -> RepoRecord:
-        check_repo_name(new_id.split("/")[-1])
         with self._registry_lock, self.lock(record):
             if self.find(record.type, new_id) is not None:
                 raise conflict(f"A {record.type} repository called {new_id} already exists")
