@@ -9,7 +9,7 @@ import stat
 
 from . import discussions
 from .errors import HubError, entry_not_found, revision_not_found
-from .gitrepo import commit_message, lfs_pointer
+from .gitrepo import commit_message, lfs_pointer, parse_pointer
 from .http import Call, json_response
 from .patterns import LFS_RULE, is_ignored, is_lfs_tracked
 from .safepath import folder_path, repo_path
@@ -119,8 +119,12 @@ def _parse_ndjson(body: bytes) -> tuple[dict, list[tuple[str, dict]]]:
     return header, operations
 
 
-def _apply(call: Call, git, files: dict[str, str], operations) -> list[str]:
-    """Apply commit operations to ``{path: blob id}``; returns the paths added as LFS."""
+def _apply(call: Call, git, files: dict[str, str], operations, objects) -> list[str]:
+    """Apply commit operations to ``{path: blob id}``; returns the paths added as LFS.
+
+    Every LFS object referenced is claimed through ``objects`` (``RepoObjects``): it
+    must have been uploaded for this repo or be in it already.
+    """
     # The rules preupload answered with: the .gitattributes before this commit.
     gitattributes = git.read_blob(files[".gitattributes"]).decode("utf-8", "replace") if ".gitattributes" in files else ""
     lfs_paths = []
@@ -131,6 +135,12 @@ def _apply(call: Call, git, files: dict[str, str], operations) -> list[str]:
                 content = base64.b64decode(value.get("content") or "", validate=False)
             except (binascii.Error, ValueError):
                 raise HubError(400, f"Invalid base64 content for {path}") from None
+            pointer = parse_pointer(content)
+            if pointer:  # a hand-made pointer is an LFS reference too, and claimed as such
+                objects.claim(pointer[0], pointer[1], path)
+                files[path] = git.add_blob(content)
+                lfs_paths.append(path)
+                continue
             if len(content) > MAX_REGULAR_SIZE:
                 raise HubError(400, f"Your push was rejected because it contains files larger than 10 MiB "
                                f"({path}). Upload it with LFS instead.")
@@ -143,9 +153,7 @@ def _apply(call: Call, git, files: dict[str, str], operations) -> list[str]:
             oid = str(value.get("oid", "")).lower()
             if len(oid) != 64 or not set(oid) <= _OID_CHARS:
                 raise HubError(400, f"Invalid LFS oid for {path}")
-            size = call.hub.lfs.size(oid)
-            if size is None or ("size" in value and value["size"] != size):
-                raise HubError(400, f"LFS object {oid} for {path} was not uploaded (or its size differs)")
+            size = objects.claim(oid, value.get("size"), path)
             files[path] = git.add_blob(lfs_pointer(oid, size))
             lfs_paths.append(path)
         elif key == "deletedFile":
@@ -215,11 +223,13 @@ def commit(call: Call, repo_type: str, repo_id: str, revision: str):
                     raise HubError(412, "The branch was updated since you opened this page. "
                                         "Please refresh and try again.")
             files = git.flat_files(base)
-            lfs_paths = _apply(call, git, files, operations)
+            objects = call.hub.repo_objects(record)
+            lfs_paths = _apply(call, git, files, operations, objects)
             _check_file_folder_clashes(files)
             _extend_gitattributes(git, files, lfs_paths)
             author = call.user or "anonymous"
             new = git.write_commit(files, base, author, commit_message(summary, description))
+            objects.record_claims()  # before any ref shows the commit
             response = {"success": True, "commitOid": new,
                         "commitUrl": f"{call.repo_url(repo_type, record.id)}/commit/{new}", "hookOutput": ""}
             if create_pr:

@@ -126,10 +126,14 @@ def route(method: str, parts: list[str]) -> Target:
             if len(rest) >= 2:
                 return _api_repo_route(method, repo_type, rest[1:])
         raise _not_found("/" + "/".join(parts))
-    if len(parts) == 4 and parts[0] == "lfs-upload" and method == "PUT":
-        return Target(api_lfs.upload, dict(zip(("oid", "size", "signature"), parts[1:])), streaming=True)
-    if len(parts) == 4 and parts[0] == "lfs-download" and method == "GET":
-        return Target(api_lfs.download, dict(zip(("oid", "size", "signature"), parts[1:])))
+    # Signed LFS hrefs: /lfs-{upload|download}/{type}/{repo id}/{oid}/{size}/{expires}/{signature}
+    if len(parts) in (7, 8) and parts[0] in ("lfs-upload", "lfs-download") and parts[1] in _TYPES.values():
+        params = {"repo_type": parts[1], "repo_id": "/".join(parts[2:-4]),
+                  **dict(zip(("oid", "size", "expires", "signature"), parts[-4:]))}
+        if parts[0] == "lfs-upload" and method == "PUT":
+            return Target(api_lfs.upload, params, streaming=True)
+        if parts[0] == "lfs-download" and method == "GET":
+            return Target(api_lfs.download, params)
     repo_type = "model"
     if parts and parts[0] in _PREFIXES:
         repo_type, parts = _PREFIXES[parts[0]], parts[1:]

@@ -149,6 +149,33 @@ class GitRepo:
                 seen.add(info.id)
         return seen
 
+    def lfs_oids(self) -> set[str]:
+        """The sha256 of every LFS pointer in any commit reachable from a ref.
+
+        Walks the whole history once; the server keeps the result as the repo's LFS
+        index (``lfs_store.RepoObjects``) and only appends to it afterwards.
+        """
+        oids: set[str] = set()
+        seen: set[bytes] = set()
+        stack = [self.tree_id(commit) for commit in self.all_commits()]
+        while stack:
+            tree_id = stack.pop()
+            if tree_id in seen:
+                continue
+            seen.add(tree_id)
+            for item in self.repo[tree_id].items():
+                if item.sha in seen:
+                    continue
+                if stat.S_ISDIR(item.mode):
+                    stack.append(item.sha)
+                    continue
+                seen.add(item.sha)
+                blob = self.repo[item.sha]
+                pointer = parse_pointer(blob.data) if blob.raw_length() <= 200 else None
+                if pointer:
+                    oids.add(pointer[0])
+        return oids
+
     # -- reading ------------------------------------------------------------
 
     def commit_info(self, commit_id: str) -> CommitInfo:

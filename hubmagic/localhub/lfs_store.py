@@ -1,10 +1,20 @@
-"""Content-addressed store of LFS objects, shared by every repository.
+"""LFS objects: one content-addressed store, and which repository may serve which object.
 
-Objects are kept at ``<data_dir>/lfs/objects/ab/cd/<sha256>``. An upload is streamed
-into a temp file while hashing, checked against the announced sha256 and size, and
-only then renamed into place, so a broken upload never leaves a half object.
-Upload URLs carry an HMAC of ``oid:size`` because the client sends them without
-its token.
+Objects are kept once at ``<data_dir>/lfs/objects/ab/cd/<sha256>`` (deduplicated across
+repositories), but an object belongs to the repositories that reference it. Each repo
+folder keeps an index of the oids its commits ever referenced (``hubmagic-lfs-oids``,
+appended at commit) and a marker per object uploaded for it but not yet committed
+(``hubmagic-lfs-uploads/<oid>``). A repo serves and lets commits reference only those,
+so knowing an oid gives nothing: whoever wants an object in their repo must upload its
+bytes. Deleting a repo deletes its index, hence its claim on the objects.
+
+Upload and download hrefs are used without the client's token, so they carry the repo,
+the oid, the size and an expiry, signed with an HMAC of the server's key.
+
+Objects no index references are collected once older than a grace period (their mtime
+is the upload time, refreshed when a commit claims them), so an upload in progress or
+awaiting its commit is never lost, and a store shared by several repos keeps an object
+while any of them references it.
 """
 
 from __future__ import annotations
@@ -15,18 +25,24 @@ import os
 import secrets
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .errors import HubError
 
 _CHUNK = 1024 * 1024
+DEFAULT_GRACE_SECONDS = 24 * 3600
+DEFAULT_HREF_SECONDS = 3600
+INDEX_FILE = "hubmagic-lfs-oids"
+UPLOADS_DIR = "hubmagic-lfs-uploads"
 
 
 class LfsStore:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, *, href_seconds: float = DEFAULT_HREF_SECONDS):
         self.root = root
         self.objects = root / "objects"
         self.tmp = root / "tmp"
+        self.href_seconds = href_seconds
         self.objects.mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir(parents=True, exist_ok=True)
         self._drop_stale_uploads()
@@ -59,11 +75,43 @@ class LfsStore:
         path = self.path(oid)
         return path.stat().st_size if path.is_file() else None
 
-    def signature(self, oid: str, size: int) -> str:
-        return hmac.new(self._key, f"{oid}:{size}".encode(), hashlib.sha256).hexdigest()
+    def touch(self, oid: str) -> None:
+        """Restart the object's grace period (a commit is about to reference it)."""
+        try:
+            os.utime(self.path(oid))
+        except FileNotFoundError:
+            pass
 
-    def check_signature(self, oid: str, size: int, signature: str) -> bool:
-        return hmac.compare_digest(self.signature(oid, size), signature)
+    # -- signed hrefs ---------------------------------------------------------
+
+    def _signature(self, action: str, repo_type: str, repo_id: str, oid: str, size: int, expires: int) -> str:
+        message = f"{action}\n{repo_type}\n{repo_id.lower()}\n{oid}\n{size}\n{expires}"
+        return hmac.new(self._key, message.encode(), hashlib.sha256).hexdigest()
+
+    def href(self, base_url: str, action: str, repo_type: str, repo_id: str, oid: str, size: int) -> dict:
+        """A batch-API action (``upload``/``download``) whose href works for ``href_seconds``."""
+        expires = int(time.time() + self.href_seconds)
+        signature = self._signature(action, repo_type, repo_id, oid, size, expires)
+        return {"href": f"{base_url}/lfs-{action}/{repo_type}/{repo_id}/{oid}/{size}/{expires}/{signature}",
+                "expires_in": int(self.href_seconds)}
+
+    def check_href(self, action: str, repo_type: str, repo_id: str, oid: str, size: str, expires: str,
+                   signature: str) -> int:
+        """The object size an href was signed for.
+
+        Raises:
+            HubError: 403 when the href was not made by this server or has expired.
+        """
+        if not size.isdigit() or not expires.isdigit():
+            raise HubError(403, f"Invalid LFS {action} link. Run the {action} again to get a new one.")
+        expected = self._signature(action, repo_type, repo_id, oid, int(size), int(expires))
+        if not hmac.compare_digest(expected, signature):
+            raise HubError(403, f"Invalid LFS {action} link. Run the {action} again to get a new one.")
+        if int(expires) < time.time():
+            raise HubError(403, f"This LFS {action} link has expired. Run the {action} again to get a new one.")
+        return int(size)
+
+    # -- content --------------------------------------------------------------
 
     async def receive(self, oid: str, size: int, chunks) -> None:
         """Stream ``chunks`` (async iterator of bytes) into the store as object ``oid``.
@@ -90,6 +138,7 @@ class LfsStore:
                 raise HubError(400, f"Object {oid}: the content's sha256 does not match the oid")
             target = self.path(oid)
             target.parent.mkdir(parents=True, exist_ok=True)
+            # Replacing an existing object also restarts its grace period.
             os.replace(tmp_name, target)
         finally:
             if os.path.exists(tmp_name):
@@ -106,3 +155,148 @@ class LfsStore:
                     break
                 left -= len(chunk)
                 yield chunk
+
+    def collect(self, grace_seconds: float, referenced: Callable[[], set[str]]) -> list[str]:
+        """Delete objects older than the grace period that ``referenced()`` does not list.
+
+        ``referenced`` is only called when there is a candidate, so a store with nothing
+        to collect costs one ``stat`` per object.
+        """
+        cutoff = time.time() - grace_seconds
+        candidates = []
+        for path in self.objects.glob("??/??/*"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    candidates.append(path)
+            except FileNotFoundError:
+                continue
+        if not candidates:
+            return []
+        keep = referenced()
+        collected = []
+        for path in candidates:
+            if path.name in keep:
+                continue
+            try:
+                # Checked again: an upload or a claim may have refreshed it meanwhile.
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    collected.append(path.name)
+            except FileNotFoundError:
+                continue
+        return collected
+
+
+class RepoObjects:
+    """The LFS objects one repository may serve and reference.
+
+    Args:
+        store: The shared object store.
+        repo_path: The repo's folder (its index and upload markers live there).
+        lock: The repo's write lock (guards building and appending the index).
+        open_git: Returns the repo's ``GitRepo``; used once to index a repo created
+            before indexes existed.
+    """
+
+    def __init__(self, store: LfsStore, repo_path: Path, lock, open_git: Callable):
+        self.store = store
+        self.index_file = repo_path / INDEX_FILE
+        self.uploads = repo_path / UPLOADS_DIR
+        self._lock = lock
+        self._open_git = open_git
+        self._oids: set[str] | None = None
+        self.claimed: set[str] = set()
+
+    def oids(self) -> set[str]:
+        """Every oid a commit of this repo ever referenced (any ref, or reachable by sha)."""
+        if self._oids is None:
+            try:
+                text = self.index_file.read_text()
+            except FileNotFoundError:
+                text = self._build_index()
+            self._oids = {line for line in text.split("\n") if len(line) == 64}
+        return self._oids
+
+    def _build_index(self) -> str:
+        with self._lock:
+            if self.index_file.exists():
+                return self.index_file.read_text()
+            git = self._open_git()
+            try:
+                text = "".join(f"{oid}\n" for oid in sorted(git.lfs_oids()))
+            finally:
+                git.close()
+            tmp = self.index_file.with_name(INDEX_FILE + ".tmp")
+            tmp.write_text(text)
+            os.replace(tmp, self.index_file)
+            return text
+
+    def serves(self, oid: str, size: int) -> bool:
+        """Whether a reader of this repo may download ``oid``."""
+        return oid in self.oids() and self.store.has(oid, size)
+
+    def holds(self, oid: str, size: int) -> bool:
+        """Whether ``oid`` is in this repo or was uploaded for it (an upload can be skipped)."""
+        return (oid in self.oids() or (self.uploads / oid).exists()) and self.store.has(oid, size)
+
+    def mark_uploaded(self, oid: str) -> None:
+        """Record that ``oid``'s bytes were uploaded for this repo.
+
+        Raises:
+            HubError: 404 when the repo was deleted during the upload.
+        """
+        try:
+            self.uploads.mkdir(exist_ok=True)  # never parents: that would resurrect a deleted repo
+            (self.uploads / oid).touch()
+        except FileNotFoundError:
+            raise HubError(404, "The repository this upload was for no longer exists") from None
+
+    def claim(self, oid: str, size, path: str) -> int:
+        """Let the commit being built reference ``oid`` at ``path``; returns the object size.
+
+        Raises:
+            HubError: 400 when the object was neither uploaded for this repo nor already in it.
+        """
+        actual = self.store.size(oid)
+        known = oid in self.oids() or (self.uploads / oid).exists()
+        if not known or actual is None or (size is not None and size != actual):
+            raise HubError(400, f"LFS object {oid} for {path} was not uploaded to this repository (or its size "
+                                "differs). Upload the file's content (upload_file/upload_folder do it for you) "
+                                "instead of referencing an object by its oid.")
+        self.store.touch(oid)  # kept by the collector until the index lists it
+        self.claimed.add(oid)
+        return actual
+
+    def record_claims(self) -> None:
+        """Add the claimed oids to the index; call under the repo lock, before moving a ref."""
+        new = sorted(self.claimed - self.oids())
+        if new:
+            # Appending one short write is atomic enough; a torn line is ignored on read.
+            with open(self.index_file, "a") as index:
+                index.write("".join(f"{oid}\n" for oid in new))
+            self.oids().update(new)
+        for oid in self.claimed:
+            (self.uploads / oid).unlink(missing_ok=True)
+        self.claimed.clear()
+
+    def drop_stale_uploads(self, grace_seconds: float) -> None:
+        """Forget uploads never committed within the grace period."""
+        cutoff = time.time() - grace_seconds
+        try:
+            markers = list(self.uploads.iterdir())
+        except FileNotFoundError:
+            return
+        for marker in markers:
+            try:
+                if marker.stat().st_mtime < cutoff:
+                    marker.unlink()
+            except FileNotFoundError:
+                continue
+
+
+def union(indexes: Iterable[RepoObjects]) -> set[str]:
+    """Every oid referenced by any of ``indexes``."""
+    found: set[str] = set()
+    for index in indexes:
+        found |= index.oids()
+    return found

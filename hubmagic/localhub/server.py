@@ -11,6 +11,7 @@ from pathlib import Path
 import uvicorn
 
 from .app import build_app
+from .lfs_store import DEFAULT_GRACE_SECONDS, DEFAULT_HREF_SECONDS
 from .state import HubState
 
 
@@ -29,6 +30,10 @@ class LocalHub:
         users: ``{name: token}`` of the accounts to create or update. With no users
             (here and in ``data_dir``) one user ``user`` with a random token is made.
         orgs: ``{org: [member, ...]}``.
+        lfs_grace_seconds: How long an LFS object uploaded but referenced by no commit
+            is kept (a day by default); collected at start and after uploads.
+        lfs_href_seconds: How long the upload/download links of the LFS batch API
+            work (an hour by default).
 
     >>> with LocalHub() as hub:  # doctest: +SKIP
     ...     os.environ["HF_ENDPOINT"] = hub.endpoint
@@ -36,11 +41,13 @@ class LocalHub:
     """
 
     def __init__(self, data_dir=None, *, host: str = "127.0.0.1", port: int = 0,
-                 users: dict[str, str] | None = None, orgs: dict[str, list[str]] | None = None):
+                 users: dict[str, str] | None = None, orgs: dict[str, list[str]] | None = None,
+                 lfs_grace_seconds: float = DEFAULT_GRACE_SECONDS, lfs_href_seconds: float = DEFAULT_HREF_SECONDS):
         self.data_dir = Path(data_dir) if data_dir is not None else Path(tempfile.mkdtemp(prefix="localhub-"))
         self.host = host
         self.port = port
         self._users, self._orgs = users, orgs
+        self._lfs_settings = {"lfs_grace_seconds": lfs_grace_seconds, "lfs_href_seconds": lfs_href_seconds}
         self.state: HubState | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -66,7 +73,7 @@ class LocalHub:
 
     def _state(self) -> HubState:
         if self.state is None:
-            self.state = HubState(self.data_dir, self._users, self._orgs)
+            self.state = HubState(self.data_dir, self._users, self._orgs, **self._lfs_settings)
         return self.state
 
     def start(self) -> LocalHub:

@@ -3,25 +3,66 @@
 from __future__ import annotations
 
 import collections
+import logging
+import threading
+import time
 from pathlib import Path
 
 from .auth import Accounts
 from .errors import HubError, Redirect, repo_not_found
-from .lfs_store import LfsStore
-from .storage import RepoRecord, Storage
+from .lfs_store import DEFAULT_GRACE_SECONDS, DEFAULT_HREF_SECONDS, LfsStore, RepoObjects, union
+from .storage import REPO_TYPES, RepoRecord, Storage
+
+logger = logging.getLogger("hubmagic.localhub")
 
 
 class HubState:
-    def __init__(self, data_dir: Path, users: dict[str, str] | None = None, orgs: dict[str, list[str]] | None = None):
+    def __init__(self, data_dir: Path, users: dict[str, str] | None = None, orgs: dict[str, list[str]] | None = None,
+                 *, lfs_grace_seconds: float = DEFAULT_GRACE_SECONDS, lfs_href_seconds: float = DEFAULT_HREF_SECONDS):
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.accounts = Accounts(self.data_dir / "accounts.json")
         self.accounts.merge(users, orgs)
         self.storage = Storage(self.data_dir)
-        self.lfs = LfsStore(self.data_dir / "lfs")
+        self.lfs = LfsStore(self.data_dir / "lfs", href_seconds=lfs_href_seconds)
+        self.lfs_grace_seconds = lfs_grace_seconds
+        self._collecting = threading.Lock()
+        self._next_collection = 0.0
         # The last requests served, ``(method, path)``: lets tests and users check
         # e.g. that a cached download did not fetch the file again.
         self.recent_requests: collections.deque = collections.deque(maxlen=2000)
+        self.collect_lfs_if_due()
+
+    def repo_objects(self, record: RepoRecord) -> RepoObjects:
+        """The LFS objects ``record`` may serve and reference."""
+        return RepoObjects(self.lfs, record.path, self.storage.lock(record), record.git)
+
+    def collect_lfs_if_due(self) -> None:
+        """Collect LFS objects no repo references once their grace period is over.
+
+        Called at start and after uploads; runs at most once per grace period (an hour
+        at most) so that scanning the store stays rare.
+        """
+        if time.time() < self._next_collection or not self._collecting.acquire(blocking=False):
+            return
+        try:
+            self._next_collection = time.time() + min(self.lfs_grace_seconds, 3600)
+            for record in self._all_repos():
+                self.repo_objects(record).drop_stale_uploads(self.lfs_grace_seconds)
+            self.lfs.collect(self.lfs_grace_seconds, self._referenced_lfs)
+        except Exception:  # an unreadable repo: collect nothing rather than something still used
+            logger.exception("localhub: LFS collection skipped")
+        finally:
+            self._collecting.release()
+
+    def _all_repos(self) -> list[RepoRecord]:
+        return [record for t in REPO_TYPES for record in self.storage.all(t)]
+
+    def _referenced_lfs(self) -> set[str]:
+        # Under the registry lock no repo is created, moved or deleted while counting,
+        # so none is missed half-way through a rename.
+        with self.storage._registry_lock:
+            return union(self.repo_objects(record) for record in self._all_repos())
 
     def can_read(self, user: str | None, record: RepoRecord) -> bool:
         return not record.private or self.accounts.can_write(user, record.namespace)
