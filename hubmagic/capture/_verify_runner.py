@@ -11,6 +11,7 @@ import sys
 
 def _hubmagic_compare():
     import json
+    import os
     import pickle
 
     import numpy as np
@@ -18,8 +19,12 @@ def _hubmagic_compare():
     script, expected_path, result_path, model_file, model_format = sys.argv[1:6]
     with open(expected_path, "rb") as f:
         expected = pickle.load(f)
+    # As `python train.py` would: the script's folder (not this file's) first on the
+    # import path, its own __file__; modules beside it are found, hubmagic's are not.
     sys.argv = [script]
+    sys.path[0] = os.path.dirname(os.path.abspath(script))
     namespace = sys.modules["__main__"].__dict__
+    namespace["__file__"] = script
     with open(script, encoding="utf-8") as f:
         code = compile(f.read(), script, "exec")
     exec(code, namespace)  # noqa: S102 - running train.py is the point of this process

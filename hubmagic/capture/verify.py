@@ -1,18 +1,20 @@
 """Check that a train script really rebuilds the model that is in memory.
 
-The script runs in a fresh Python process, in a temporary folder where the
-notebook's files are reachable under the same relative paths, with a time
-limit. The model it saves is loaded back in that same process (so classes the
-script defines are found as ``__main__.<name>``, as in the notebook) and its
-predictions on the example input are compared with the in-memory estimator's:
-they must be identical.
+The script runs in a fresh Python process, with a time limit, where a user who
+clones the model repository would run it: a scratch folder holding the
+repository's files (not its model file) and the data files the notebook read,
+relative paths kept (see ``staging``). The model it saves is loaded back in
+that same process (so classes the script defines are found as
+``__main__.<name>``, as in the notebook) and its predictions on the example
+input are compared with the in-memory estimator's: they must be identical.
 """
 
 from __future__ import annotations
 
-import ast
+import json
 import os
 import pickle
+import re
 import shutil
 import signal
 import subprocess
@@ -22,10 +24,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hubmagic.capture.staging import data_files, stage_clone, stage_notebook_folder
+
 _RUNNER = Path(__file__).with_name("_verify_runner.py")
 _OUTPUT_METHODS = ("predict", "predict_proba", "decision_function", "transform")
-_NEVER_STAGED = {".git", ".ipynb_checkpoints", "__pycache__", ".hubmagic", "train.py"}
-_COPY_LIMIT = 50 * 1024 * 1024
+_MISSING_MODULE = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")
 
 
 @dataclass
@@ -39,6 +42,12 @@ class Verification:
         compared: the methods whose outputs were compared (``["predict", ...]``).
         returncode: exit code of the subprocess (``None`` after a timeout).
         stderr: the last lines of the script's error output.
+        details: what the runner reported (per method: rows, equal, differences).
+        data_files: the notebook folder's files staged next to the script
+            (relative paths), when it ran as a clone of a repository.
+        missing_module: a module of the notebook's folder the script imports
+            but the repository does not hold (``"helpers"``), if that is why it failed.
+        timed_out: the script was stopped after the time limit.
     """
 
     ok: bool
@@ -48,6 +57,9 @@ class Verification:
     returncode: int | None = None
     stderr: str = ""
     details: dict = field(default_factory=dict)
+    data_files: list[str] = field(default_factory=list)
+    missing_module: str | None = None
+    timed_out: bool = False
 
     def __bool__(self) -> bool:
         return self.ok
@@ -81,6 +93,7 @@ def verify_script(
     *,
     model,
     example_input,
+    repository=None,
     workdir=None,
     timeout: float = 300,
     model_file: str = "model.skops",
@@ -94,18 +107,25 @@ def verify_script(
         script_text: the content of train.py (it must save the model to ``model_file``).
         model: the fitted estimator in memory.
         example_input: rows to predict on (the repository's example data).
-        workdir: the notebook's working directory; its entries are made
-            reachable under the same relative paths. ``None``: nothing staged.
+        repository: the model repository's folder. Given, the script runs as in a
+            clone of it: its files (not the model file), plus the data files of
+            ``workdir`` that the script (or a module of the repository) names,
+            and nothing else of ``workdir``.
+        workdir: the notebook's working directory. Without ``repository``, all
+            its entries are reachable under the same relative paths (a check of
+            the script alone). ``None``: nothing staged.
         timeout: seconds before the script is stopped.
         model_file, model_format: as in the repository (``"skops"``/``"pickle"``).
         python: interpreter to use.
-        ignore: names of entries of ``workdir`` not to stage (the repository folder).
+        ignore: names of entries of ``workdir`` not to stage (without ``repository``).
 
     Returns:
         A ``Verification``; ``bool(v)`` is ``v.ok``.
 
-    >>> v = verify_script(script.text, model=model, example_input=X[:20], workdir=".")  # doctest: +SKIP
-    >>> v.ok, v.reason                                                                 # doctest: +SKIP
+    >>> v = verify_script(script.text, model=model, example_input=X[:20],
+    ...                   repository="hub/model", workdir=".")  # doctest: +SKIP
+    >>> v.ok, v.reason, v.data_files                          # doctest: +SKIP
+    (True, 'Reproduced: ...', ['data/train.csv'])
     """
     outputs = expected_outputs(model, example_input)
     if not outputs:
@@ -121,8 +141,13 @@ def verify_script(
         run_dir.mkdir()
         private = root / "hubmagic"
         private.mkdir()
-        if workdir is not None:
-            _stage(Path(workdir), run_dir, script_text, set(ignore) | {model_file})
+        staged: list[str] = []
+        if repository is not None:
+            staged = clone_data_files(script_text, repository, workdir, model_file)
+            stage_clone(repository, run_dir, workdir=workdir, data_files=staged,
+                        model_file=model_file)
+        elif workdir is not None:
+            stage_notebook_folder(Path(workdir), run_dir, script_text, set(ignore) | {model_file})
         script = run_dir / "train.py"
         script.write_text(script_text, encoding="utf-8")
         expected = private / "expected.pkl"
@@ -140,14 +165,46 @@ def verify_script(
         result = private / "result.json"
         command = [python, str(_RUNNER), str(script), str(expected), str(result), model_file,
                    model_format]
-        return _run(command, run_dir, result, timeout, model, list(outputs))
+        verification = _run(command, run_dir, result, timeout, model, list(outputs))
+        verification.data_files = staged
+        if repository is not None and not verification.ok:
+            _explain_missing_module(verification, workdir, Path(repository))
+        return verification
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _run(command, run_dir, result_path, timeout, model, methods) -> Verification:
-    import json
+def clone_data_files(script_text: str, repository, workdir, model_file: str) -> list[str]:
+    """The notebook folder's files a clone of ``repository`` needs beside it to run the script."""
+    if workdir is None:
+        return []
+    texts = [script_text]
+    for module in sorted(Path(repository).rglob("*.py")):
+        if ".hubmagic" not in module.parts and module.name != "train.py":
+            texts.append(module.read_text(encoding="utf-8", errors="replace"))
+    return data_files(workdir, texts, model_file=model_file)
 
+
+def _explain_missing_module(verification: Verification, workdir, repository: Path) -> None:
+    """Name the notebook-folder module a clone lacks, and how to publish it."""
+    match = _MISSING_MODULE.search(verification.stderr)
+    if match is None or workdir is None:
+        return
+    name = match.group(1).split(".")[0]
+    candidates = (Path(workdir) / f"{name}.py", Path(workdir) / name)
+    local = next((c for c in candidates if c.exists()), None)
+    if local is None or (repository / local.name).exists():
+        return
+    verification.missing_module = name
+    verification.reason = (
+        f"Not reproducible from the repository: train.py imports `{name}`, which is "
+        f"{local.name}{'/' if local.is_dir() else ''} in the notebook's folder but not in the "
+        "repository, so whoever clones it cannot run the script. Add it "
+        f"(`%hub_add {local.name}`, or add_files in Python) and verify again."
+    )
+
+
+def _run(command, run_dir, result_path, timeout, model, methods) -> Verification:
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1")
     start = time.perf_counter()
     process = subprocess.Popen(
@@ -163,7 +220,7 @@ def _run(command, run_dir, result_path, timeout, model, methods) -> Verification
             False,
             f"Not reproducible: train.py did not finish within {timeout:g} s and was "
             "stopped. Give more time (timeout=...) or make the training faster.",
-            seconds,
+            seconds, timed_out=True,
         )
     seconds = time.perf_counter() - start
     tail = "\n".join(stderr.strip().splitlines()[-15:])
@@ -234,64 +291,3 @@ def _kill(process) -> None:
     except (ProcessLookupError, PermissionError):
         process.kill()
     process.communicate()
-
-
-def _stage(workdir: Path, run_dir: Path, script_text: str, ignore: set) -> None:
-    """Make the notebook folder's files reachable from ``run_dir``.
-
-    Files are copied (small ones) so the script cannot overwrite the user's
-    data through a link; folders are symlinked, except those the script names
-    in a string literal, which are copied when small, because a script writing
-    next to its data would otherwise write into the user's folder.
-    """
-    if not workdir.is_dir():
-        return
-    named = _named_top_level_entries(script_text)
-    for entry in workdir.iterdir():
-        if entry.name in _NEVER_STAGED or entry.name in ignore:
-            continue
-        if entry.is_dir() and _holds_hub_repository(entry):
-            continue  # hubmagic's output (./hub/MODEL), not an input of the script
-        target = run_dir / entry.name
-        try:
-            if entry.is_file() and entry.stat().st_size <= _COPY_LIMIT:
-                shutil.copy2(entry, target)
-            elif entry.is_dir() and entry.name in named and _size(entry) <= _COPY_LIMIT:
-                shutil.copytree(entry, target, symlinks=True)
-            else:
-                target.symlink_to(entry.resolve(), target_is_directory=entry.is_dir())
-        except OSError:
-            continue
-
-
-def _holds_hub_repository(folder: Path) -> bool:
-    if (folder / ".hubmagic").exists():
-        return True
-    try:
-        return any((child / ".hubmagic").exists() for child in folder.iterdir() if child.is_dir())
-    except OSError:
-        return False
-
-
-def _named_top_level_entries(script_text: str) -> set[str]:
-    try:
-        tree = ast.parse(script_text)
-    except SyntaxError:
-        return set()
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value:
-            first = Path(node.value).parts[:1]
-            if first and first[0] not in ("/", ".", ".."):
-                names.add(first[0])
-    return names
-
-
-def _size(folder: Path, limit: int = _COPY_LIMIT) -> int:
-    total = 0
-    for path in folder.rglob("*"):
-        if path.is_file():
-            total += path.stat().st_size
-            if total > limit:
-                break
-    return total
