@@ -30,8 +30,8 @@ def _is_skipped(relative: str) -> bool:
     return any(relative == d or relative.startswith(d + "/") for d in SKIPPED_DIRS)
 
 
-def iter_text_files(folder, files=None) -> Iterator[tuple[str, Path]]:
-    """(relative POSIX path, absolute path) of the text files to scan in ``folder``."""
+def iter_files(folder, files=None) -> Iterator[tuple[str, Path]]:
+    """(relative POSIX path, absolute path) of the files to scan in ``folder`` (none is opened)."""
     root = Path(folder)
     if files is None:
         candidates = []
@@ -54,16 +54,14 @@ def iter_text_files(folder, files=None) -> Iterator[tuple[str, Path]]:
         path = root / relative
         if _is_skipped(relative) or not path.is_file():
             continue
-        try:
-            if is_binary(path):
-                continue
-        except OSError:
-            continue  # unreadable: the upload would fail on it first
         yield relative, path
 
 
-def stream_lines(path: Path) -> Iterator[str]:
-    """The lines of a large file, one at a time (bytes that are not UTF-8 kept as is)."""
+CHUNK_SIZE = 1 << 20
+
+
+def read_chunks(path: Path) -> Iterator[bytes]:
+    """The bytes of a file, in order, in chunks: the scan's only read of a file."""
     with open(path, "rb") as handle:
-        for raw in handle:
-            yield raw.rstrip(b"\n").decode("utf-8", "surrogateescape")
+        while chunk := handle.read(CHUNK_SIZE):
+            yield chunk

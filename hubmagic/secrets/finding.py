@@ -32,12 +32,17 @@ class Finding:
         line: 1-based line number.
         kind: what it is, for people ("Hugging Face token", "password in a URL" ...).
         secret: the literal value found. Never print it: use ``masked`` or ``str()``.
+        where: for a value that is not written as such in the file, how it was found
+            ("decoded as UTF-16-LE", "in the model: array classes_ ...", "assembled
+            from string literals"); empty for a plain text line. Such findings cannot
+            be redacted as text.
     """
 
     file: str
     line: int
     kind: str
     secret: str = field(repr=False)
+    where: str = ""
 
     @property
     def masked(self) -> str:
@@ -45,12 +50,15 @@ class Finding:
         return mask(self.secret)
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.kind} ({self.masked})"
+        place = f"{self.file}:{self.line}" if self.line else self.file
+        where = f", {self.where}" if self.where else ""
+        return f"{place}: {self.kind} ({self.masked}{where})"
 
     def __repr__(self) -> str:
+        where = f", where={self.where!r}" if self.where else ""
         return (
             f"Finding(file={self.file!r}, line={self.line}, kind={self.kind!r}, "
-            f"secret={self.masked!r})"
+            f"secret={self.masked!r}{where})"
         )
 
 
@@ -82,4 +90,11 @@ def format_findings(findings) -> str:
         "comment `# pragma: allowlist secret` to its line. A token that was ever "
         "shared should be revoked and replaced."
     )
+    if any(finding.where for finding in findings):
+        lines.append(
+            "A value found inside a model, an array, a compressed or non-UTF-8 file, or "
+            "assembled from pieces in code cannot be redacted: remove it from the data or "
+            "code that produced the file (e.g. the training labels or a fitted attribute), "
+            "then rebuild the file (`%hub_init` / `ModelRepository.init`)."
+        )
     return "\n".join(lines)

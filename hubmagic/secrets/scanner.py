@@ -21,7 +21,7 @@ from hubmagic.secrets.detectors import (
     never_verify,
     wants,
 )
-from hubmagic.secrets.files import iter_text_files, stream_lines
+from hubmagic.secrets.files import iter_files
 from hubmagic.secrets.finding import Finding
 
 logger = logging.getLogger(__name__)
@@ -251,25 +251,29 @@ def current_user_tokens(token: str | None = None) -> list[str]:
 
 
 def scan_folder(folder, files=None, *, known_secrets=()) -> list[Finding]:
-    """Find credentials in the text files of a repository folder.
+    """Find credentials in the files of a repository folder.
 
     Args:
         folder: the local repository.
         files: paths (relative to ``folder``) to scan; default: every file except
-            ``.git/``, ``.hubmagic/`` and ``.cache/huggingface/``. Binary files
-            (model files, images, archives ...) are skipped by extension and by a NUL
-            byte in their first 8 KiB; files over 5 MiB are read line by line.
-        known_secrets: literal values to look for in addition (see ``scan_text``).
+            ``.git/``, ``.hubmagic/`` and ``.cache/huggingface/``. Each file is read
+            once, and every view of it comes from that read: text in UTF-8/16/32 (by
+            BOM or by where its NUL bytes are), gzip content (bounded), the strings
+            inside a skops/pickle model or a ``.npy`` array (never loaded), the
+            values of JSON/YAML documents and the card's metadata under their keys,
+            and strings a Python script assembles from literals. Text and gzip
+            files over ``STREAM_THRESHOLD`` are scanned line by line as they stream.
+        known_secrets: the user's own tokens (``current_user_tokens()``): searched in
+            the raw bytes of every file too, as UTF-8, UTF-16/32 and base64.
 
     Returns:
         Findings with ``file`` relative to ``folder`` (POSIX separators), sorted by
         file and line.
     """
+    from hubmagic.secrets.filescan import scan_file
+
+    known = [s for s in dict.fromkeys(known_secrets) if isinstance(s, str) and len(s) >= 8]
     findings = []
-    for relative, path in iter_text_files(folder, files):
-        if path.stat().st_size > STREAM_THRESHOLD:
-            findings += scan_lines(stream_lines(path), relative, known_secrets=known_secrets)
-        else:
-            text = path.read_bytes().decode("utf-8", "surrogateescape")
-            findings += scan_text(text, relative, known_secrets=known_secrets)
+    for relative, path in iter_files(folder, files):
+        findings += scan_file(path, relative, known, STREAM_THRESHOLD)
     return sorted(findings, key=lambda f: (f.file, f.line, f.kind))

@@ -1,0 +1,299 @@
+"""What a file's bytes say as text: encodings, compression, containers.
+
+A credential reaches the Hub in more shapes than a UTF-8 line: a CSV saved as
+UTF-16, a gzip file, a string array inside ``model.skops`` (UTF-32 in a ``.npy``
+member of a zip), a pickle. ``views`` turns the bytes of one file, already read,
+into the texts and the strings they hold, without running anything: pickles are
+walked opcode by opcode (``pickletools.genops``), never unpickled. Decompression is
+bounded (a ``Budget`` of decoded bytes per file), so a gzip or zip bomb costs at
+most that much memory and time.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+import pickletools
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from hubmagic.secrets.files import BINARY_EXTENSIONS
+
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
+NPY_MAGIC = b"\x93NUMPY"
+SNIFF_SIZE = 8192
+MAX_DEPTH = 3  # a gzip in a zip in a gzip is as deep as we look
+MIN_STRING = 8  # shorter strings cannot be a credential of any kind we detect
+
+# checked in this order: a UTF-32-LE BOM starts with the UTF-16-LE one
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_ALLOWED_CONTROLS = set(b"\t\n\r\f\v\x1b")
+
+
+@dataclass
+class Budget:
+    """How many more decoded bytes one file may expand to (gzip, zip members)."""
+
+    left: int
+    truncated: list[str] = field(default_factory=list)
+
+    def take(self, wanted: int, what: str) -> int:
+        granted = max(min(wanted, self.left), 0)
+        self.left -= granted
+        if granted < wanted:
+            self.truncated.append(what)
+        return granted
+
+
+@dataclass
+class Text:
+    """A text view of a file (its lines keep the file's line numbers when ``plain``)."""
+
+    text: str
+    where: str
+
+
+@dataclass
+class Strings:
+    """Strings found in structured data: ``(key, value, line)``: the name a value is
+    stored under, and its line in the file (0 when it has none)."""
+
+    pairs: Iterable[tuple[str, str, int]]
+    where: str
+
+
+def _nul_share(sample: bytes, step: int, at: int) -> float:
+    picked = sample[at::step]
+    return picked.count(0) / len(picked) if picked else 0.0
+
+
+def text_encoding(head: bytes) -> tuple[str, str] | None:
+    """(codec, how it was recognised) for text whose first bytes are ``head``; None: binary.
+
+    A BOM names the encoding. Without one, UTF-32/UTF-16 are recognised by where
+    their NUL bytes are (ASCII text in UTF-16-LE has a NUL at every odd offset), and
+    UTF-8 with a few stray NUL bytes (a padded export, a log) is still text when the
+    rest decodes and has no other control bytes.
+    """
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return codec, f"decoded as {codec.upper().replace('-SIG', '')} (BOM)"
+    sample = head[:SNIFF_SIZE]
+    if b"\0" not in sample:
+        return "utf-8", ""
+    sample = sample[: len(sample) // 4 * 4]
+    if len(sample) >= 8 and sample.count(0) < len(sample):
+        shares = [_nul_share(sample, 4, i) for i in range(4)]
+        if min(shares[1:]) > 0.99 and shares[0] < 0.99:
+            return "utf-32-le", "decoded as UTF-32-LE"
+        if min(shares[:3]) > 0.99 and shares[3] < 0.99:
+            return "utf-32-be", "decoded as UTF-32-BE"
+        odd, even = _nul_share(sample, 2, 1), _nul_share(sample, 2, 0)
+        if odd > 0.9 and even < 0.5:
+            return "utf-16-le", "decoded as UTF-16-LE"
+        if even > 0.9 and odd < 0.5:
+            return "utf-16-be", "decoded as UTF-16-BE"
+    rest = head[:SNIFF_SIZE].replace(b"\0", b"")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(rest, final=False)
+    except UnicodeDecodeError:
+        return None
+    if any(byte < 0x20 and byte not in _ALLOWED_CONTROLS for byte in rest) or b"\x7f" in rest:
+        return None
+    return "utf-8", "read as text despite NUL bytes"
+
+
+def decoder(codec: str):
+    """An incremental decoder that never fails (bytes that do not decode are kept or replaced)."""
+    errors = "surrogateescape" if codec == "utf-8" else "replace"
+    return codecs.getincrementaldecoder(codec)(errors)
+
+
+def gunzip_chunks(chunks: Iterable[bytes], budget: Budget, what: str) -> Iterator[bytes]:
+    """Decompress gzip data (several members too) as it streams, up to the budget."""
+    inflater = zlib.decompressobj(wbits=31)
+    for chunk in chunks:
+        pending = chunk
+        while pending:
+            if budget.left <= 0:
+                budget.truncated.append(what)
+                return
+            try:
+                out = inflater.decompress(pending, budget.left)
+            except zlib.error:
+                return  # corrupt or not gzip after all: what was decoded has been seen
+            budget.left -= len(out)
+            if out:
+                yield out
+            if inflater.eof:
+                pending = inflater.unused_data
+                inflater = zlib.decompressobj(wbits=31)
+            else:
+                pending = inflater.unconsumed_tail
+
+
+def _join(where: str, step: str) -> str:
+    return f"{where}, {step}" if where and step else where or step
+
+
+def _suffix(name: str) -> str:
+    base = name.rsplit("/", 1)[-1].lower()
+    return "." + base.rsplit(".", 1)[-1] if "." in base else ""
+
+
+def views(data: bytes, name: str, budget: Budget, where: str = "", depth: int = 0) -> Iterator[Text | Strings]:
+    """The texts and strings of one file's (or one member's) bytes."""
+    if depth > MAX_DEPTH:
+        return
+    if data.startswith(GZIP_MAGIC):
+        inner = b"".join(gunzip_chunks([data], budget, name))
+        inner_name = name[:-3] if name.lower().endswith(".gz") else name + ".out"
+        yield from views(inner, inner_name, budget, _join(where, "decompressed"), depth + 1)
+    elif data.startswith(ZIP_MAGIC):
+        yield from _zip_views(data, name, budget, where, depth)
+    elif data.startswith(NPY_MAGIC):
+        yield Strings(npy_strings(data), where or "in a NumPy array")
+    elif len(data) > 2 and data[0] == 0x80 and 2 <= data[1] <= 5:
+        yield Strings(pickle_strings(data), _join(where, "in the pickle"))
+    else:
+        found = text_encoding(data[:SNIFF_SIZE])
+        if found is None or (not found[1] and _suffix(name) in BINARY_EXTENSIONS):
+            return
+        codec, how = found
+        text = data.decode(codec, "surrogateescape" if codec == "utf-8" else "replace")
+        yield Text(text, _join(where, how))
+        structured = structured_strings(text, name)
+        if structured is not None:
+            yield Strings(structured, where)
+
+
+def _zip_views(data, name, budget, where, depth):
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return
+    kind = "the model" if name.lower().endswith(".skops") else "member"
+    for info in members:
+        if info.is_dir():
+            continue
+        size = budget.take(info.file_size, f"{name}:{info.filename}")
+        try:
+            with archive.open(info) as member:
+                content = member.read(size)  # bounded whatever the header claims
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, zlib.error):
+            continue  # encrypted or corrupt: nothing readable to publish either
+        step = f"in {kind} ({info.filename})" if kind == "the model" else f"member {info.filename}"
+        yield from views(content, info.filename, budget, _join(where, step), depth + 1)
+
+
+def npy_strings(data: bytes) -> Iterator[tuple[str, str]]:
+    """The strings of a ``.npy`` array: text dtypes read in place, object arrays walked as a pickle."""
+    import numpy as np
+
+    stream = io.BytesIO(data)
+    try:
+        version = np.lib.format.read_magic(stream)
+        reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = reader(stream)
+    except (ValueError, TypeError, SyntaxError):
+        return
+    if dtype.hasobject:
+        yield from pickle_strings(data[stream.tell():])
+        return
+    if dtype.kind not in "US":
+        return
+    count = int(np.prod(shape)) if shape else 1
+    count = min(count, (len(data) - stream.tell()) // max(dtype.itemsize, 1))
+    values = np.frombuffer(data, dtype=dtype, count=count, offset=stream.tell())
+    for value in values:
+        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+        if len(text) >= MIN_STRING:
+            yield "", text, 0
+
+
+def pickle_strings(data: bytes) -> Iterator[tuple[str, str]]:
+    """Strings of a pickle from its opcodes (nothing is loaded or called).
+
+    Each value is paired with the string just before it (a dict key or attribute
+    name in a pickled ``__dict__``); raw buffers (a string array's UTF-32 data) are
+    decoded like a file.
+    """
+    key = ""
+    try:
+        for _, arg, _ in pickletools.genops(io.BytesIO(data)):
+            if isinstance(arg, (bytes, bytearray)) and len(arg) >= MIN_STRING:
+                found = text_encoding(bytes(arg[:SNIFF_SIZE]))
+                if found:
+                    yield key, bytes(arg).decode(found[0], "replace").replace("\0", "\n"), 0
+            elif isinstance(arg, str):
+                if len(arg) >= MIN_STRING:
+                    yield key, arg, 0
+                key = arg if len(arg) <= 64 else key
+    except Exception:  # noqa: BLE001 - a truncated or non-standard pickle: keep what was walked
+        return
+
+
+# skops' schema.json wraps every value in these keys; the name a value is stored
+# under is the nearest key that is not one of them
+_STRUCTURE_KEYS = {"content", "__class__", "__module__", "__loader__", "__id__", "is_json",
+                   "key_types", "type", "shape", "file", "__reduce__", "args", "attrs"}
+
+
+def json_strings(obj, key: str = "") -> Iterator[tuple[str, str, int]]:
+    """(nearest key, string, 0) of every string and key in parsed JSON/YAML data."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            k = str(k)
+            if len(k) >= MIN_STRING:
+                yield key, k, 0
+            yield from json_strings(v, key if k in _STRUCTURE_KEYS else k)
+    elif isinstance(obj, (list, tuple)):
+        for item in obj:
+            yield from json_strings(item, key)
+    elif isinstance(obj, str):
+        if obj[:1] in ('"', "[", "{"):  # skops stores JSON-encoded values as strings
+            try:
+                yield from json_strings(json.loads(obj), key)
+                return
+            except ValueError:
+                pass
+        yield key, obj, 0
+
+
+def structured_strings(text: str, name: str) -> Iterator[tuple[str, str, int]] | None:
+    """Strings of a JSON/YAML file, a card's YAML header, or a Python script's folded
+    constants: values whose name is on another line than the value itself."""
+    suffix = _suffix(name)
+    if suffix in (".json", ".ipynb"):
+        try:
+            return json_strings(json.loads(text))
+        except (ValueError, RecursionError):
+            return None
+    if suffix in (".yaml", ".yml", ".md"):
+        if suffix == ".md":
+            if not text.startswith("---"):
+                return None
+            end = text.find("\n---", 3)
+            text = text[3:end] if end > 0 else ""
+        import yaml
+
+        try:
+            return json_strings(yaml.safe_load(text))
+        except (yaml.YAMLError, RecursionError):
+            return None
+    if suffix in (".py", ".pyw"):
+        from hubmagic.secrets.pyfold import folded_strings
+
+        return folded_strings(text)
+    return None
