@@ -40,8 +40,9 @@ def compute_metrics(model: Any, data: Any, labels: Any, task: str) -> dict[str, 
 
     Returns:
         ``{"accuracy": .., "f1_macro": ..}`` for classification,
-        ``{"r2": .., "mae": .., "rmse": ..}`` for regression; values rounded to
-        4 decimals (4 significant digits below 0.01).
+        ``{"r2": .., "mae": .., "rmse": ..}`` for regression; each value exactly
+        as scikit-learn computed it (the Hub's ``model-index`` carries it at full
+        precision; :func:`round_metric` rounds it for the card's table).
 
     Raises:
         InvalidInputError: missing labels, lengths differ, or unknown task.
@@ -80,11 +81,11 @@ def compute_metrics(model: Any, data: Any, labels: Any, task: str) -> dict[str, 
             f"Cannot compute metrics for task {task!r}. Valid tasks are: "
             f"{', '.join(SUPPORTED_TASKS)}."
         )
-    return {name: round_metric(value) for name, value in scores.items()}
+    return {name: float(value) for name, value in scores.items()}
 
 
 def round_metric(value: float) -> float:
-    """Round for display: 4 decimals, or 4 significant digits for small values."""
+    """Round for reading (the card's table): 4 decimals, or 4 significant digits for small values."""
     value = float(value)
     if value == 0 or not math.isfinite(value):
         return value

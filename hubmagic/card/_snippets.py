@@ -29,6 +29,7 @@ def get_started_code(
     text_input: bool = False,
     array_input: bool = False,
     example: bool = True,
+    local_files: list[str] | None = None,
 ) -> str:
     """A fenced Python block that loads the model and predicts on the example input.
 
@@ -41,14 +42,32 @@ def get_started_code(
         array_input: The model was fitted on an array (no column names), so the
             example table is converted with ``.to_numpy()``.
         example: ``config.json`` has an ``example_input`` to predict on.
+        local_files: Modules of the repository the model imports (``["textutils.py"]``):
+            the code downloads them with the model and puts their folder on the import
+            path before loading.
     """
-    stdlib = (["import json"] if example else []) + (
-        ["import pickle"] if model_format == "pickle" else []
+    stdlib = (
+        (["import json"] if example else [])
+        + (["import pickle"] if model_format == "pickle" else [])
+        + (["import sys"] if local_files else [])
     )
     third_party = ["import pandas as pd"] if example and not text_input else []
     if model_format == "skops":
         third_party.append("import skops.io as sio")
-    if repo_id is not None:
+    setup = []
+    if local_files:
+        # The model names functions and classes of these modules: they must be
+        # importable, so they come down with the model and their folder joins sys.path.
+        wanted = [file_name, *(["config.json"] if example else []), *local_files]
+        if repo_id is not None:
+            third_party.append("from huggingface_hub import snapshot_download")
+            setup.append(f"folder = snapshot_download(repo_id, allow_patterns={json.dumps(wanted)})")
+        else:
+            setup.append('folder = "."')
+        setup.append(f"sys.path.insert(0, folder)  # {', '.join(local_files)}: code the model uses")
+        model_path = f'f"{{folder}}/{file_name}"'
+        config_path = 'f"{folder}/config.json"'
+    elif repo_id is not None:
         third_party.append("from huggingface_hub import hf_hub_download")
         model_path = f'hf_hub_download(repo_id, "{file_name}")'
         config_path = 'hf_hub_download(repo_id, "config.json")'
@@ -58,6 +77,7 @@ def get_started_code(
     lines = stdlib + ([""] if stdlib else []) + third_party + [""]
     if repo_id is not None:
         lines.append(f"repo_id = {json.dumps(repo_id)}")
+    lines += setup
     if model_format == "skops" and trusted:
         lines += [
             f"model = sio.load({model_path}, trusted=[",

@@ -43,6 +43,7 @@ from hubmagic.config._environment import (
 )
 from hubmagic.config._example import column_names, example_input
 from hubmagic.errors import InvalidInputError
+from hubmagic.local_modules import CONFIG_KEY as LOCAL_MODULES_KEY
 from hubmagic.persist import check_model_format, model_file_name
 
 __all__ = [
@@ -76,6 +77,8 @@ def build_config(
     model_format: str = "skops",
     use_intelex: bool = False,
     trusted_types: Iterable[str] | None = None,
+    local_modules: Iterable[str] | None = None,
+    train_script: str | None = None,
 ) -> dict:
     """Build the ``config.json`` content (``{"sklearn": {...}}``) of a model repository.
 
@@ -91,6 +94,11 @@ def build_config(
         trusted_types: The types a skops file needs trusted to load (what
             ``skops.io.get_untrusted_types`` lists), written as ``trusted_types``:
             the repository declares them, ``hub_utils.get_model_output`` trusts them.
+        local_modules: Repository paths of the modules from beside the notebook the
+            model needs (``["textutils.py"]``), written as ``local_modules``: loading
+            puts them on the import path (see :mod:`hubmagic.local_modules`).
+        train_script: The text of ``train.py``; the packages it needs to run (pandas)
+            join ``environment``.
 
     Returns:
         The dict to write as ``config.json`` (see :func:`write_config`).
@@ -108,7 +116,9 @@ def build_config(
     sklearn: dict[str, Any] = {}
     if task.startswith("tabular"):
         sklearn["columns"] = column_names(data, model)
-    sklearn["environment"] = environment(model, requirements)
+    sklearn["environment"] = environment(
+        model, requirements, data=data, train_script=train_script
+    )
     if data is not None:
         sklearn["example_input"] = example_input(data, task)
     sklearn["model"] = {"file": model_file or model_file_name(model_format)}
@@ -118,6 +128,8 @@ def build_config(
         sklearn["use_intelex"] = True
     if trusted_types is not None:
         sklearn["trusted_types"] = sorted(trusted_types)
+    if local_modules:
+        sklearn[LOCAL_MODULES_KEY] = sorted(local_modules)
     return {"sklearn": sklearn}
 
 

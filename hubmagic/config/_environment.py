@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import functools
 import re
 import sys
@@ -19,20 +20,29 @@ _BASE_PACKAGES = ("numpy", "scipy", "skops")
 # -- environment ----------------------------------------------------------------------
 
 
-def environment(model: Any, requirements: Iterable[str] | None = None) -> list[str]:
+def environment(
+    model: Any,
+    requirements: Iterable[str] | None = None,
+    *,
+    data: Any = None,
+    train_script: str | None = None,
+) -> list[str]:
     """Pinned packages the model needs, as ``"name=version"`` (conda style, as skops).
 
     Every top-level package that a class or function inside the estimator comes
     from (walking pipelines, column transformers, nested parameters and fitted
     attributes), mapped to its installed distribution (``sklearn`` ->
-    ``scikit-learn=1.9.1``), plus numpy, scipy and skops. ``requirements`` are
-    appended as given; one with the same package name replaces the detected pin.
+    ``scikit-learn=1.9.1``), plus numpy, scipy and skops, plus pandas when the model
+    was fitted on (or is given ``data`` as) a pandas DataFrame or ``train_script``
+    imports pandas. ``requirements`` are appended as given; one with the same package
+    name replaces the detected pin.
 
     >>> environment(model, requirements=["pandas>=2"])  # doctest: +SKIP
     ['scikit-learn=1.9.1', 'numpy=2.3.5', 'scipy=1.16.3', 'skops=0.16.0', 'pandas>=2']
     """
     pins: dict[str, str] = {}
-    for dist in [*model_distributions(model), *_BASE_PACKAGES]:
+    extra = ["pandas"] if uses_pandas(model, data, train_script) else []
+    for dist in [*model_distributions(model), *_BASE_PACKAGES, *extra]:
         version = _version(dist)
         if version is not None:
             pins.setdefault(normalise_name(dist), f"{dist}={version}")
@@ -48,7 +58,7 @@ def model_distributions(model: Any) -> list[str]:
     found: dict[str, None] = {}
     mapping = _packages_distributions()
     for _, obj in walk_objects(model):
-        top = (_defining_module(obj) or "").split(".")[0]
+        top = (defining_module(obj) or "").split(".")[0]
         if not top or top in ("builtins", "__main__") or top in sys.stdlib_module_names:
             continue
         for dist in mapping.get(top, [])[:1]:
@@ -56,7 +66,33 @@ def model_distributions(model: Any) -> list[str]:
     return list(found)
 
 
-def _defining_module(obj: Any) -> str | None:
+def uses_pandas(model: Any, data: Any = None, train_script: str | None = None) -> bool:
+    """Whether running the model's code needs pandas: DataFrame input, or a script importing it."""
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(data, (pd.DataFrame, pd.Series)):
+        return True
+    # scikit-learn keeps column names only for data frames; with pandas loaded, that
+    # was (almost always) a pandas one.
+    if pd is not None and getattr(model, "feature_names_in_", None) is not None:
+        return True
+    return "pandas" in imported_top_names(train_script or "")
+
+
+def imported_top_names(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # a script that does not parse imports nothing we can trust
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def defining_module(obj: Any) -> str | None:
     # A function or class is "from" the module that defines it; an instance is from
     # its class's module.
     if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
