@@ -32,13 +32,16 @@ def push_to_hub(
     task: str | None = None,
     model_format: str = "skops",
     license: str | None = None,
+    overwrite: bool = False,
 ) -> PushResult:
     """Publish a fitted scikit-learn estimator to the Hub in one commit.
 
     Builds the whole repository (model file, ``config.json``, model card ``README.md``)
-    in a temporary folder and publishes it; the remote then holds exactly these files
-    (plus the Hub's ``.gitattributes``), so files of an earlier push that are no longer
-    generated are deleted. For a repository you edit before publishing, use
+    in a temporary folder and publishes it. Files others added to the remote are kept;
+    only files an earlier ``push_to_hub`` from this machine sent and no longer generates
+    are deleted. A generated file (README, config, model) that someone else changed on
+    the Hub since your last push is not replaced: the push is refused unless
+    ``overwrite=True``. For a repository you edit before publishing, use
     ``ModelRepository.init(...)`` then ``repo.push()`` instead.
 
     Args:
@@ -49,6 +52,7 @@ def push_to_hub(
         commit_message, private, create_pr, revision, allow_patterns, ignore_patterns,
             token: as in ``huggingface_hub.HfApi.upload_folder``.
         task, model_format, license: as in ``ModelRepository.init``.
+        overwrite: replace remote copies of the generated files changed by someone else.
 
     Returns:
         PushResult (``commit_url``, ``pr_url`` ...).
@@ -56,8 +60,15 @@ def push_to_hub(
     >>> from hubmagic import push_to_hub
     >>> push_to_hub(model, "alice/iris-classifier", data=X_test, labels=y_test)  # doctest: +SKIP
     """
+    from huggingface_hub import constants
+
+    from hubmagic import state as repo_state
+    from hubmagic.endpoint import get_endpoint
     from hubmagic.repository import ModelRepository
 
+    # The build folder is temporary; what was pushed from this machine (commit, files)
+    # is kept here, so the next push_to_hub knows which remote files are its own.
+    record = Path(constants.HF_HOME) / "hubmagic" / "push_to_hub"
     with tempfile.TemporaryDirectory(prefix="hubmagic-push-") as tmp:
         repo = ModelRepository.init(
             estimator,
@@ -71,7 +82,10 @@ def push_to_hub(
             model_format=model_format,
             license=license,
         )
-        return repo.push(
+        state = repo.state
+        state["remotes"] = repo_state.read_state(record)["remotes"]
+        repo_state.write_state(repo.path, state)
+        result = repo.push(
             repo_id,
             token=token,
             private=private,
@@ -80,8 +94,15 @@ def push_to_hub(
             commit_message=commit_message,
             allow_patterns=allow_patterns,
             ignore_patterns=ignore_patterns,
-            overwrite=True,
+            overwrite=overwrite,
+            mirror=False,
         )
+        if not result.dry_run and not create_pr:
+            key = repo_state.remote_key(get_endpoint(), result.repo_id, revision)
+            saved = repo_state.read_state(record)
+            saved["remotes"][key] = repo_state.read_state(repo.path)["remotes"][key]
+            repo_state.write_state(record, saved)
+        return result
 
 
 def load(

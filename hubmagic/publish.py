@@ -16,6 +16,12 @@ proposal, nothing is overwritten) or ``overwrite=True`` (replace on purpose).
 
 A pull request made after the remote moved starts from the commit this folder last saw,
 so it proposes this folder's changes only (it does not delete files others added since).
+
+Every commit to a branch carries a parent, the repository's initial commit on a first push,
+so two pushes racing onto the same commit cannot both land (the Hub moves the branch by
+compare-and-swap). With ``mirror=False`` (what ``push_to_hub`` uses) the remote is not a
+mirror: remote files are deleted only if this folder's last push sent them, and the push is
+refused only when a file it sends was changed on the remote since that push.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hubmagic import state as repo_state
+from hubmagic import trust
 from hubmagic.endpoint import get_endpoint, hf_api
 from hubmagic.errors import (
     AuthenticationError,
@@ -33,6 +40,7 @@ from hubmagic.errors import (
     SecretsFoundError,
 )
 from hubmagic.identity import account, check_repo_id, full_repo_id, resolve_token
+from hubmagic.publish_commit import initial_commit, keep_others_parent, send_commit
 from hubmagic.remote_errors import remote_changed_message, translate_errors
 from hubmagic.sync import (
     HUB_MANAGED,
@@ -86,6 +94,7 @@ def publish_folder(
     dry_run: bool = False,
     redact: bool = False,
     overwrite: bool = False,
+    mirror: bool = True,
 ) -> PushResult:
     """Publish the files of ``folder`` to the Hub repository ``repo_id`` in one commit.
 
@@ -105,7 +114,12 @@ def publish_folder(
         dry_run: only report what would be uploaded/deleted; nothing is sent or changed.
         redact: rewrite the secrets found in text files of the folder as environment
             lookups (``os.environ["..."]``) before publishing, instead of refusing.
-        overwrite: allow a first push onto a branch that has files this folder never saw.
+        overwrite: allow a first push onto a branch that has files this folder never saw
+            (with ``mirror=False``: replace remote copies of its files changed by others).
+        mirror: the remote mirrors the folder (remote files the folder lacks are deleted).
+            With ``False``, a remote file is deleted only if this folder's last push sent it
+            and nobody changed it since, and the push is refused only if a file it sends was
+            changed on the remote since that push (``push_to_hub`` works this way).
 
     Returns:
         PushResult.
@@ -160,8 +174,14 @@ def publish_folder(
             # made on the commit it last saw (the Hub opens the PR from that commit).
             remote = remote_files(api, repo_id, pr_base)
     diff = diff_folder(folder, remote, paths, allow_patterns, ignore_patterns)
-    parent, refusal = _parent_commit(folder, endpoint, repo_id, revision, head, remote, diff, parent_commit=parent_commit, create_pr=create_pr, overwrite=overwrite)
+    if mirror or head is None or create_pr or parent_commit:
+        parent, refusal = _parent_commit(folder, endpoint, repo_id, revision, head, remote, diff, parent_commit=parent_commit, create_pr=create_pr, overwrite=overwrite)
+    else:
+        with translate_errors("push to", repo_id, revision=revision, publishing=True):
+            parent, refusal = keep_others_parent(api, folder, endpoint, repo_id, revision, head, remote, diff, paths, overwrite=overwrite)
     parent = pr_base or parent
+    # The commit this folder saw last, for the message if the branch moves under the push.
+    seen_base = None if head is None else repo_state.last_commit(folder, endpoint, repo_id, revision)
 
     result = PushResult(repo_id=repo_id, repo_url=f"{endpoint}/{repo_id}", revision=revision, dry_run=dry_run)
     if dry_run:
@@ -181,28 +201,42 @@ def publish_folder(
                 result.repo_url = str(api.create_repo(repo_id, private=private, exist_ok=True))
             if revision != "main" and not revision.startswith("refs/"):
                 api.create_branch(repo_id, branch=revision, exist_ok=True)
+            if head is None and not create_pr:
+                parent = initial_commit(api, repo_id, revision)
         if head is not None and not diff.has_changes:
             sha = api.repo_info(repo_id, revision=revision).sha
-            _record(folder, endpoint, repo_id, revision, sha, create_pr)
+            _record(folder, endpoint, repo_id, revision, sha, create_pr, paths)
             result.commit_oid, result.no_change = sha, True
             result.commit_url = f"{endpoint}/{repo_id}/commit/{sha}"
             result.report = f"{repo_id}@{revision} is already up to date (commit {sha[:7]}); nothing was pushed."
             return result
-        info = _commit(api, folder, repo_id, revision, paths, diff, parent, create_pr, commit_message, commit_description, head)
+        if not commit_message:
+            commit_message = "Update model with hubmagic" if head is not None and diff.modified else "Add model with hubmagic"
+        info, recovered = send_commit(api, folder, repo_id, revision, paths, diff, parent, create_pr=create_pr,
+                                      message=commit_message, description=commit_description, seen_base=seen_base)
 
     result.commit_oid, result.commit_url = info.oid, info.commit_url
     result.pr_url, result.pr_num = info.pr_url, info.pr_num
     result.files = [p for p, _ in diff.added + diff.modified]
     result.deleted = [p for p, _ in diff.deleted]
-    _record(folder, endpoint, repo_id, info.pr_revision or revision, info.oid, False)
+    trust.record_published(folder, result.files, repo_id)  # so this machine's own pickles load back
+    _record(folder, endpoint, repo_id, info.pr_revision or revision, info.oid, False, paths)
     where = f"pull request {info.pr_url}" if info.pr_url else f"{repo_id}@{revision}"
     result.report = f"Pushed to {where}: commit {info.oid[:7]} ({info.commit_url})\n" + diff.describe()
+    if recovered:
+        result.report += ("\n(The Hub's answer to the commit was lost on the way back; the branch was checked "
+                          f"and holds this push as commit {info.oid[:7]}.)")
     return result
 
 
-def _record(folder, endpoint, repo_id, revision, sha, create_pr) -> None:
-    if not create_pr:
-        repo_state.record_commit(folder, endpoint, repo_id, revision, sha, how="push")
+def _record(folder, endpoint, repo_id, revision, sha, create_pr, paths) -> None:
+    """Remember the pushed commit and the files it sent (what a ``mirror=False`` push may delete later)."""
+    if create_pr:
+        return
+    repo_state.record_commit(folder, endpoint, repo_id, revision, sha, how="push")
+    state = repo_state.read_state(folder)
+    state["remotes"][repo_state.remote_key(endpoint, repo_id, revision)]["files"] = list(paths)
+    repo_state.write_state(folder, state)
 
 
 def _scan_secrets(folder: Path, paths: list[str], token: str | None, *, redact: bool) -> list:
@@ -332,31 +366,6 @@ def _parent_commit(folder, endpoint, repo_id, revision, head, remote, diff: Fold
     if has_content and not known and not overwrite and diff.has_changes:
         return head, remote_changed_message(repo_id, revision, base=None, head=head)
     return head, None
-
-
-def _commit(api, folder, repo_id, revision, paths, diff, parent, create_pr, message, description, head):
-    from huggingface_hub import CommitOperationAdd, CommitOperationDelete
-    from huggingface_hub.errors import HfHubHTTPError
-
-    operations = [CommitOperationAdd(path_in_repo=p, path_or_fileobj=str(folder / p)) for p in paths]
-    operations += [CommitOperationDelete(path_in_repo=p) for p, _ in diff.deleted]
-    if not message:
-        message = "Update model with hubmagic" if head is not None and diff.modified else "Add model with hubmagic"
-    try:
-        return api.create_commit(
-            repo_id,
-            operations,
-            commit_message=message,
-            commit_description=description,
-            revision=revision,
-            create_pr=create_pr,
-            parent_commit=parent,
-        )
-    except HfHubHTTPError as exc:
-        if getattr(exc.response, "status_code", None) != 412:
-            raise
-        now = api.repo_info(repo_id, revision=revision).sha
-        raise RemoteChangedError(remote_changed_message(repo_id, revision, base=parent, head=now)) from exc
 
 
 def _dry_run_report(repo_id, revision, head, remote, diff, card_check, findings, refusal, create_pr) -> str:

@@ -35,9 +35,22 @@ def _server_text(exc: BaseException) -> str:
     return text.strip().rstrip(".")
 
 
-def remote_changed_message(repo_id: str, revision: str, *, base: str | None, head: str | None) -> str:
+def remote_changed_message(repo_id: str, revision: str, *, base: str | None, head: str | None,
+                           changed: list[str] | None = None) -> str:
+    """Why a push onto a moved branch is refused, and the three ways forward.
+
+    ``changed``: the files the push would replace that someone else changed (named in the message).
+    """
     where = f"{repo_id}@{revision}"
-    if head is None:
+    if changed:
+        names = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        one = len(changed) == 1
+        if base:
+            news = f"{'was' if one else 'were'} changed by someone else since your last push (at {base[:7]})"
+        else:
+            news = f"already {'exists' if one else 'exist'} there with content you have never pushed or pulled"
+        what = f"On {where} (now at {str(head)[:7]}), {names} {news}; pushing would replace it."
+    elif head is None:
         what = f"The branch {where} was updated on the Hub since this folder last pushed or pulled it."
     elif base:
         what = (

@@ -362,12 +362,15 @@ class ModelRepository:
         dry_run: bool = False,
         redact: bool = False,
         overwrite: bool = False,
+        mirror: bool = True,
     ):
         """Publish the folder in one commit (see ``hubmagic.publish.publish_folder``).
 
         The repo id defaults to the one given to ``init`` or last pushed to (else
         ``<your namespace>/<name>``); the parent commit is the one this folder last pushed
         or pulled, so a remote changed by someone else is refused, not overwritten.
+        ``mirror=False`` keeps remote files this folder never pushed and refuses only the
+        files it sends that someone else changed (``overwrite=True`` replaces them).
 
         Returns:
             PushResult (``commit_url``, ``pr_url``, ``files``, ``no_change`` ...).
@@ -396,6 +399,7 @@ class ModelRepository:
             dry_run=dry_run,
             redact=redact,
             overwrite=overwrite,
+            mirror=mirror,
         )
         if not result.dry_run:
             state = self.state
