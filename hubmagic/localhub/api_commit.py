@@ -6,8 +6,11 @@ import base64
 import binascii
 import json
 import stat
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from . import discussions
+from .api_refs import check_revision
 from .errors import HubError, entry_not_found, revision_not_found
 from .gitrepo import commit_message, lfs_pointer, parse_pointer
 from .http import Call, json_response
@@ -15,7 +18,15 @@ from .patterns import LFS_RULE, is_ignored, is_lfs_tracked
 from .safepath import folder_path, repo_path
 
 MAX_REGULAR_SIZE = 10 * 1024 * 1024
+MAX_NDJSON_LINE = 16 * 1024 * 1024  # one regular file of 10 MiB, base64-encoded, with its JSON
 _OID_CHARS = set("0123456789abcdef")
+
+
+def _text_field(item: dict, name: str, path: str) -> str:
+    value = item.get(name) or ""
+    if not isinstance(value, str):
+        raise HubError(400, f"{name!r} of {path} must be a base64 string")
+    return value
 
 
 def _looks_binary(sample: bytes) -> bool:
@@ -81,7 +92,7 @@ def preupload(call: Call, repo_type: str, repo_id: str, revision: str):
                 raise HubError(400, "Invalid file entry")
             path = repo_path(item.get("path"))
             try:
-                sample = base64.b64decode(item.get("sample") or "", validate=False)
+                sample = base64.b64decode(_text_field(item, "sample", path), validate=False)
             except (binascii.Error, ValueError):
                 raise HubError(400, f"Invalid sample for {path}") from None
             size = item.get("size") or 0
@@ -99,24 +110,32 @@ def preupload(call: Call, repo_type: str, repo_id: str, revision: str):
     return json_response({"files": answers, "commitOid": commit})
 
 
-def _parse_ndjson(body: bytes) -> tuple[dict, list[tuple[str, dict]]]:
-    header, operations = None, []
-    for line in body.splitlines():
+def _parse_ndjson(body: BinaryIO) -> tuple[dict, Iterator[tuple[str, dict]]]:
+    """The header (the first line, as the client sends it), then the operations, read one
+    line at a time: a commit body may be hundreds of MiB and is never held in memory whole."""
+    lines = _ndjson_lines(body)
+    key, header = next(lines, (None, None))
+    if key != "header":
+        raise HubError(400, 'The first line of a commit must be its header: {"key": "header", "value": {"summary": ...}}')
+    for field in ("summary", "description", "parentCommit"):
+        if header.get(field) is not None and not isinstance(header[field], str):
+            raise HubError(400, f"The commit header's {field!r} must be a string")
+    return header, lines
+
+
+def _ndjson_lines(body: BinaryIO) -> Iterator[tuple[str, dict]]:
+    while line := body.readline(MAX_NDJSON_LINE + 1):
+        if len(line) > MAX_NDJSON_LINE:
+            raise HubError(400, "A commit line is larger than 16 MiB: upload files over 10 MiB with LFS.")
         if not line.strip():
             continue
         try:
             item = json.loads(line)
         except ValueError:
             raise HubError(400, "Invalid NDJSON line in commit payload") from None
-        if not isinstance(item, dict) or not isinstance(item.get("value"), dict):
-            raise HubError(400, "Each commit line needs a 'key' and an object 'value'")
-        if item.get("key") == "header":
-            header = item["value"]
-        else:
-            operations.append((item.get("key"), item["value"]))
-    if header is None:
-        raise HubError(400, "Missing commit header line")
-    return header, operations
+        if not isinstance(item, dict) or not isinstance(item.get("key"), str) or not isinstance(item.get("value"), dict):
+            raise HubError(400, "Each commit line needs a string 'key' and an object 'value'")
+        yield item["key"], item["value"]
 
 
 def _apply(call: Call, git, files: dict[str, str], operations, objects) -> list[str]:
@@ -132,7 +151,7 @@ def _apply(call: Call, git, files: dict[str, str], operations, objects) -> list[
         if key == "file":
             path = repo_path(value.get("path"))
             try:
-                content = base64.b64decode(value.get("content") or "", validate=False)
+                content = base64.b64decode(_text_field(value, "content", path), validate=False)
             except (binascii.Error, ValueError):
                 raise HubError(400, f"Invalid base64 content for {path}") from None
             pointer = parse_pointer(content)
@@ -206,7 +225,7 @@ def commit(call: Call, repo_type: str, repo_id: str, revision: str):
     record = call.hub.readable(call, repo_type, repo_id)
     create_pr = call.flag("create_pr")
     _target(call, record, revision, create_pr)
-    header, operations = _parse_ndjson(call.body)
+    header, operations = _parse_ndjson(call.body_file())
     summary = header.get("summary") or ""
     description = header.get("description") or ""
     parent = header.get("parentCommit")
@@ -216,7 +235,8 @@ def commit(call: Call, repo_type: str, repo_id: str, revision: str):
             head, ref = git.resolve(revision)
             base = head
             if parent:
-                parent = str(parent).lower()
+                check_revision(parent)
+                parent = parent.lower()
                 if create_pr:
                     base = git.resolve(parent)[0]
                 elif not head.startswith(parent) or len(parent) < 5:

@@ -12,9 +12,32 @@ from .storage import now_iso
 _REF_NAME_RE = re.compile(r"^(?!/)(?!.*//)(?!.*\.\.)(?!.*@\{)[^\x00-\x20~^:?*\[\\\x7f]+(?<!/)(?<!\.lock)(?<!\.)$")
 
 
+MAX_REF_CHARS = 255
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _shown(name: str) -> str:
+    shown = repr(name)  # escapes control characters and lone surrogates
+    return shown if len(shown) <= 80 else shown[:77] + "..."
+
+
+def check_revision(revision: str) -> None:
+    """Refuse, with 400, a revision no ref can have: too long, control characters, not Unicode."""
+    try:
+        encoded = revision.encode("utf-8")
+    except UnicodeEncodeError:
+        encoded = None
+    if encoded is None or len(encoded) > MAX_REF_CHARS or _CONTROL_RE.search(revision):
+        raise HubError(400, f"Invalid rev id: {_shown(revision)}. A revision is a branch or tag name, "
+                            f"'refs/pr/N' or a commit id, at most {MAX_REF_CHARS} bytes, without control characters.")
+
+
 def _check_name(name: str, kind: str) -> None:
-    if not _REF_NAME_RE.match(name) or name.startswith("refs/") or name.startswith("-"):
-        raise HubError(400, f"Invalid {kind} name: {name!r}")
+    check_revision(name)
+    # "HEAD" would shadow the symbolic ref git clones read first.
+    if not _REF_NAME_RE.match(name) or name.startswith(("refs/", "-")) or name == "HEAD":
+        raise HubError(400, f"Invalid {kind} name: {_shown(name)}. Use letters, digits, '-', '_', '.' or '/' "
+                            "(not 'HEAD', no '..', no spaces), as git allows for branch names.")
 
 
 def list_refs(call: Call, repo_type: str, repo_id: str):
@@ -56,16 +79,20 @@ def create_branch(call: Call, repo_type: str, repo_id: str, branch: str):
     record = call.hub.readable(call, repo_type, repo_id)
     call.hub.require_write(call, record)
     _check_name(branch, "branch")
-    start = call.json().get("startingPoint") or "main"
+    body = call.json()
+    start = body.get("startingPoint") or "main"
+    if not isinstance(start, str):
+        raise HubError(400, "'startingPoint' must be a branch, tag or commit id")
+    check_revision(start)
     with call.hub.storage.lock(record):
         git = record.git()
         try:
             if git.ref_target(f"refs/heads/{branch}") is not None:
                 raise conflict(f"Reference refs/heads/{branch} already exists")
-            if call.json().get("emptyBranch"):
+            if body.get("emptyBranch") is True:
                 target = git.write_commit({}, None, call.user, "initial commit\n")
             else:
-                target, _ = git.resolve(str(start))
+                target, _ = git.resolve(start)
             git.set_ref(f"refs/heads/{branch}", None, target)
         finally:
             git.close()
@@ -126,6 +153,8 @@ def super_squash(call: Call, repo_type: str, repo_id: str, branch: str):
     record = call.hub.readable(call, repo_type, repo_id)
     call.hub.require_write(call, record)
     message = call.json().get("message") or "Super-squash branch"
+    if not isinstance(message, str):
+        raise HubError(400, "'message' must be a string")
     with call.hub.storage.lock(record):
         git = record.git()
         try:
@@ -133,7 +162,7 @@ def super_squash(call: Call, repo_type: str, repo_id: str, branch: str):
             if ref is None or not (ref.startswith("refs/heads/") or ref.startswith("refs/pr/")):
                 raise revision_not_found(branch)
             files = git.flat_files(head)
-            new = git.write_commit(files, None, call.user, commit_message(str(message), ""))
+            new = git.write_commit(files, None, call.user, commit_message(message, ""))
             git.set_ref(ref, head, new)
         finally:
             git.close()

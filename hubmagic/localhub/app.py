@@ -8,9 +8,12 @@ piece unquoted afterwards.
 from __future__ import annotations
 
 import logging
+import tempfile
 import uuid
+from typing import BinaryIO
 from urllib.parse import unquote
 
+import anyio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -23,6 +26,8 @@ from .http import Call, error_response, json_response
 logger = logging.getLogger("hubmagic.localhub")
 
 MAX_BODY = 16 * 1024 * 1024
+SPOOL_BYTES = 1024 * 1024  # larger bodies wait on disk, not in memory
+BODY_IDLE_SECONDS = 60
 MAX_COMMIT_BODY = 512 * 1024 * 1024
 _TYPES = {"models": "model", "datasets": "dataset", "spaces": "space"}
 _PREFIXES = {"datasets": "dataset", "spaces": "space"}
@@ -156,17 +161,34 @@ def route(method: str, parts: list[str]) -> Target:
     raise _not_found("/" + "/".join(parts))
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def _receive_body(request: Request, limit: int) -> BinaryIO:
+    """The body in a spooled file (in memory up to ``SPOOL_BYTES``, then on disk), at most ``limit`` bytes."""
     declared = request.headers.get("content-length")
+    too_large = HubError(413, f"The request body is larger than the {limit // 2**20} MiB this endpoint accepts. "
+                              "Send large files through LFS (huggingface_hub does so for files over 10 MiB).")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise HubError(413, f"Request body too large (limit {limit} bytes)")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise HubError(413, f"Request body too large (limit {limit} bytes)")
-        chunks.append(chunk)
-    return b"".join(chunks)
+        raise too_large
+    sink = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    try:
+        size, chunks = 0, request.stream().__aiter__()
+        while True:
+            # A client that stops sending must not hold a worker thread forever.
+            with anyio.fail_after(BODY_IDLE_SECONDS):
+                try:
+                    chunk = await chunks.__anext__()
+                except StopAsyncIteration:
+                    break
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            sink.write(chunk)
+    except TimeoutError:
+        sink.close()
+        raise HubError(408, f"The request body stopped arriving for {BODY_IDLE_SECONDS} s: send it again.") from None
+    except BaseException:
+        sink.close()
+        raise
+    return sink
 
 
 def build_app(hub) -> Starlette:
@@ -185,11 +207,22 @@ def build_app(hub) -> Starlette:
                 response = json_response({})
             else:
                 user = hub.accounts.user_for(request.headers.get("authorization"))
-                body = await _read_body(request, target.max_body)
+                for name in ("revision", "branch", "tag"):
+                    if name in target.params:
+                        api_refs.check_revision(target.params[name])
                 host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
+
+                def read_body(limit=target.max_body):
+                    # Called from the handler's worker thread, after its access checks.
+                    return anyio.from_thread.run(_receive_body, request, limit)
+
                 call = Call(method=request.method, path=raw, query=request.query_params, headers=request.headers,
-                            body=body, base_url=f"http://{host}", request_id=request_id, user=user, hub=hub)
-                response = await run_in_threadpool(target.handler, call, **target.params)
+                            read_body=read_body, base_url=f"http://{host}", request_id=request_id, user=user,
+                            hub=hub)
+                try:
+                    response = await run_in_threadpool(target.handler, call, **target.params)
+                finally:
+                    call.close()
         except HubError as error:
             response = error_response(error, request_id)
         except Redirect as moved:

@@ -3,12 +3,18 @@
 Handlers are plain functions ``handler(call, **params) -> Response`` run in a worker
 thread; ``Call`` carries what they need (decoded path pieces, query, bounded body,
 the authenticated user, the absolute base URL built from the ``Host`` header).
+
+The body is read only when a handler first asks for it, which every handler does
+after its access checks: a refused caller never gets a byte of its upload buffered.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import BinaryIO
 from urllib.parse import parse_qs, urlencode
 
 from starlette.datastructures import Headers, QueryParams
@@ -18,6 +24,7 @@ from .errors import HubError
 
 REPO_TYPE_PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
 TRUE_VALUES = {"true", "1", "yes", "on"}
+_HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass
@@ -26,12 +33,28 @@ class Call:
     path: str
     query: QueryParams
     headers: Headers
-    body: bytes
+    read_body: Callable[[], BinaryIO]  # receives the (bounded) body into a file, once
     base_url: str
     request_id: str
     user: str | None
     hub: object  # the HubState serving this request
     params: dict = field(default_factory=dict)
+    _body_file: BinaryIO | None = field(default=None, repr=False)
+
+    def body_file(self) -> BinaryIO:
+        """The request body as a file at its start (large bodies are on disk, not in memory)."""
+        if self._body_file is None:
+            self._body_file = self.read_body()
+        self._body_file.seek(0)
+        return self._body_file
+
+    @property
+    def body(self) -> bytes:
+        return self.body_file().read()
+
+    def close(self) -> None:
+        if self._body_file is not None:
+            self._body_file.close()
 
     def json(self) -> dict:
         if not self.body:
@@ -68,13 +91,17 @@ class Call:
 
 
 def json_response(data, status: int = 200, headers: dict | None = None) -> Response:
-    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    try:
+        body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    except UnicodeEncodeError:  # a lone surrogate from a request: escaped, the JSON stays valid
+        body = json.dumps(data, separators=(",", ":")).encode()
     return Response(body, status_code=status, headers=headers, media_type="application/json")
 
 
 def error_response(error: HubError, request_id: str) -> Response:
-    # X-Error-Message must be latin-1 safe: HTTP headers are not UTF-8.
-    header_message = error.message.encode("latin-1", "replace").decode("latin-1").replace("\n", " ")
+    # X-Error-Message must be latin-1 text without control characters: a CR, LF or NUL
+    # echoed from the request would break the header block (or inject a header).
+    header_message = _HEADER_UNSAFE.sub(" ", error.message.encode("latin-1", "replace").decode("latin-1"))
     headers = {"X-Error-Message": header_message, "X-Request-Id": request_id, **error.headers}
     if error.code:
         headers["X-Error-Code"] = error.code
