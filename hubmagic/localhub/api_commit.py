@@ -229,6 +229,7 @@ def commit(call: Call, repo_type: str, repo_id: str, revision: str):
     summary = header.get("summary") or ""
     description = header.get("description") or ""
     parent = header.get("parentCommit")
+    objects = call.hub.repo_objects(record)
     with call.hub.storage.lock(record):
         git = record.git()
         try:
@@ -243,7 +244,6 @@ def commit(call: Call, repo_type: str, repo_id: str, revision: str):
                     raise HubError(412, "The branch was updated since you opened this page. "
                                         "Please refresh and try again.")
             files = git.flat_files(base)
-            objects = call.hub.repo_objects(record)
             lfs_paths = _apply(call, git, files, operations, objects)
             _check_file_folder_clashes(files)
             _extend_gitattributes(git, files, lfs_paths)

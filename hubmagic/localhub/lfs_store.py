@@ -25,7 +25,7 @@ import os
 import secrets
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import HubError
@@ -211,25 +211,24 @@ class RepoObjects:
         """Every oid a commit of this repo ever referenced (any ref, or reachable by sha)."""
         if self._oids is None:
             try:
-                text = self.index_file.read_text()
+                self._oids = read_index(self.index_file.parent)
             except FileNotFoundError:
-                text = self._build_index()
-            self._oids = {line for line in text.split("\n") if len(line) == 64}
+                self._oids = self._build_index()
         return self._oids
 
-    def _build_index(self) -> str:
+    def _build_index(self) -> set[str]:
         with self._lock:
             if self.index_file.exists():
-                return self.index_file.read_text()
+                return read_index(self.index_file.parent)
             git = self._open_git()
             try:
-                text = "".join(f"{oid}\n" for oid in sorted(git.lfs_oids()))
+                oids = git.lfs_oids()
             finally:
                 git.close()
             tmp = self.index_file.with_name(INDEX_FILE + ".tmp")
-            tmp.write_text(text)
+            tmp.write_text("".join(f"{oid}\n" for oid in sorted(oids)))
             os.replace(tmp, self.index_file)
-            return text
+            return oids
 
     def serves(self, oid: str, size: int) -> bool:
         """Whether a reader of this repo may download ``oid``."""
@@ -294,9 +293,10 @@ class RepoObjects:
                 continue
 
 
-def union(indexes: Iterable[RepoObjects]) -> set[str]:
-    """Every oid referenced by any of ``indexes``."""
-    found: set[str] = set()
-    for index in indexes:
-        found |= index.oids()
-    return found
+def read_index(repo_path: Path) -> set[str]:
+    """The oids listed in a repo's index (a torn last line is ignored).
+
+    Raises:
+        FileNotFoundError: the repo has no index yet (``RepoObjects.oids`` builds it).
+    """
+    return {line for line in (repo_path / INDEX_FILE).read_text().split("\n") if len(line) == 64}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .auth import Accounts
 from .errors import HubError, Redirect, repo_not_found
-from .lfs_store import DEFAULT_GRACE_SECONDS, DEFAULT_HREF_SECONDS, LfsStore, RepoObjects, union
+from .lfs_store import DEFAULT_GRACE_SECONDS, DEFAULT_HREF_SECONDS, LfsStore, RepoObjects, read_index
 from .storage import REPO_TYPES, RepoRecord, Storage
 
 logger = logging.getLogger("hubmagic.localhub")
@@ -59,10 +59,17 @@ class HubState:
         return [record for t in REPO_TYPES for record in self.storage.all(t)]
 
     def _referenced_lfs(self) -> set[str]:
-        # Under the registry lock no repo is created, moved or deleted while counting,
-        # so none is missed half-way through a rename.
+        for record in self._all_repos():
+            self.repo_objects(record).oids()  # indexes repos made before indexes existed
+        # Under the registry lock no repo is created, moved or deleted while counting, so
+        # none is missed half-way through a rename. No repo lock is taken there (a commit
+        # holds its repo's lock while asking for the registry's); an index still missing
+        # raises, which skips this collection.
         with self.storage._registry_lock:
-            return union(self.repo_objects(record) for record in self._all_repos())
+            found: set[str] = set()
+            for record in self._all_repos():
+                found |= read_index(record.path)
+            return found
 
     def can_read(self, user: str | None, record: RepoRecord) -> bool:
         return not record.private or self.accounts.can_write(user, record.namespace)

@@ -245,9 +245,19 @@ def test_uploads_never_committed_are_collected_after_the_grace_period(tmp_path):
             path = hf_hub_download(repo_id, name, cache_dir=tmp_path / "cache", endpoint=hub.endpoint, token=token)
             assert open(path, "rb").read() == data
 
-    # Collection also runs at start; what is referenced survives restarts.
+    # Collection also runs at start. A data dir from before per-repo indexes existed is
+    # indexed from its git history first: nothing it references is collected.
+    (index,) = (tmp_path / "hub" / "repos").glob("**/grace.git/hubmagic-lfs-oids")
+    index.unlink()
+    orphan = _lfs_file(b"\x00left by a server that stopped")[1]
+    (store / orphan[:2] / orphan[2:4]).mkdir(parents=True, exist_ok=True)
+    (store / orphan[:2] / orphan[2:4] / orphan).write_bytes(b"\x00left by a server that stopped")
+    os.utime(store / orphan[:2] / orphan[2:4] / orphan, (time.time() - 10, time.time() - 10))
     with LocalHub(tmp_path / "hub", lfs_grace_seconds=1) as hub:
-        assert stored(kept_oid) and stored(shared_oid)
+        assert stored(kept_oid) and stored(shared_oid) and not stored(orphan)
+        assert index.is_file()
+        path = hf_hub_download(repo_id, "kept.bin", cache_dir=tmp_path / "cache2", endpoint=hub.endpoint, token=token)
+        assert open(path, "rb").read() == kept
 
 
 def test_normal_flow_uploads_downloads_and_skips_objects_already_in_the_repo(hub, api, repo_name, tmp_path):
