@@ -17,7 +17,6 @@ import anyio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.routing import Route
 
 from . import api_commit, api_files, api_lfs, api_refs, api_repos, cards, discussions
 from .errors import HubError, Redirect
@@ -237,6 +236,13 @@ def build_app(hub) -> Starlette:
         response.headers["X-Request-Id"] = request_id
         return response
 
-    methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"]
-    return Starlette(routes=[Route("/{path:path}", dispatch, methods=methods)])
+    async def every_path(scope, receive, send):
+        # The router's default, not a ``Route``: a route pattern does not match a path
+        # with a (percent-encoded) line break, which must get our 4xx all the same.
+        response = await dispatch(Request(scope, receive))
+        await response(scope, receive, send)
+
+    app = Starlette()
+    app.router.default = every_path
+    return app
 
