@@ -234,19 +234,22 @@ def _script_section(script_info: Mapping[str, Any], custom: list[str]) -> str:
             "that loaded the data, built and fitted it, in the order they ran."
         )
     ]
+    # Verification runs `python train.py` as whoever clones this repository would.
+    where = "run as `python train.py` in a fresh clone of this repository (without its model file)"
+    data_files = list(script_info.get("data_files") or [])
+    if data_files:
+        where += " next to the data files the notebook read"
     if verified is True:
-        parts.append(
-            "✔ Verified: running it in a fresh process rebuilt the same model."
-        )
+        parts.append(f"✔ Verified: {where}, it rebuilt the same model.")
     elif verified is False:
-        parts.append(
-            "✘ Not reproducible as is: running it in a fresh process did not "
-            "rebuild the same model."
-        )
+        parts.append(f"✘ Not reproducible: {where}, it did not rebuild the same model.")
     else:
         parts.append("It has not been verified by re-running it.")
     if note:
         parts[-1] += f" {note}"
+    if data_files:
+        names = ", ".join(f"`{name}`" for name in data_files)
+        parts.append(f"It reads {names} (not part of this repository): put them beside it.")
     if custom:
         names = ", ".join(f"`{name}`" for name in custom)
         parts.append(

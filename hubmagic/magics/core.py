@@ -124,18 +124,22 @@ class HubMagics(Magics):
             all_cells=all_cells,
         )
 
-    def _verify(self, script, model, data, model_format: str):
-        from hubmagic.capture import verify_script
+    def _reproduce(self, name: str, model, data, model_format: str, repository, all_cells: bool):
+        """Verify train.py as a clone of ``repository`` runs it; widen the slice if it does not reproduce."""
+        from hubmagic.capture.widen import reproduce
         from hubmagic.persist import model_file_name
 
-        return verify_script(
-            script.text,
+        return reproduce(
+            self.capture.recorder.records,
+            name,
             model=model,
             example_input=data,
+            repository=repository,
             workdir=os.getcwd(),
             timeout=self.verify_timeout,
             model_file=model_file_name(model_format),
             model_format=model_format,
+            all_cells=all_cells,
         )
 
     # -- magics ----------------------------------------------------------------------
@@ -180,8 +184,6 @@ class HubMagics(Magics):
 
     def _build(self, name: str, options: dict) -> None:
         """Evaluate the variables named in ``options`` and build the repository of ``name``."""
-        from hubmagic.repository import ModelRepository
-
         model = namespace.evaluate(self.shell, name, "model")
         data = namespace.evaluate(self.shell, options["data"], "data") if options.get("data") else None
         labels = namespace.evaluate(self.shell, options["labels"], "labels") if options.get("labels") else None
@@ -193,21 +195,33 @@ class HubMagics(Magics):
                 f"`%hub_init {name} --data X_test --verify`."
             )
 
-        script = self._train_script(name, model_format, all_cells=bool(options.get("all_cells")))
+        all_cells = bool(options.get("all_cells"))
+        script = self._train_script(name, model_format, all_cells=all_cells)
         script_info = {
             "file": "train.py",
             "verified": None,
             "note": "",
             "custom_objects": list(getattr(script, "custom_objects", []) or []),
         }
-        if verify and data is not None:
-            verdict = self._verify(script, model, data, model_format)
-            script_info["verified"] = bool(verdict.ok)
-            script_info["note"] = verdict.reason
-            print(("✔ train.py rebuilds the model: " if verdict.ok else "✘ ") + verdict.reason)
-
         dst = options.get("dst") or str(Path(self.dst_root) / name.replace(".", "_"))
-        self.repository = ModelRepository.init(
+        self.repository = self._init_repository(model, data, labels, dst, name, options, model_format,
+                                                script, script_info)
+        if verify and data is not None:
+            # Verified where a clone of the built repository runs, then rebuilt with the
+            # script that reproduces (possibly widened) and the verdict in its card.
+            outcome = self._reproduce(name, model, data, model_format, self.repository.path, all_cells)
+            print(outcome.summary())
+            script, script_info = outcome.script, outcome.script_info()
+            self.repository = self._init_repository(model, data, labels, dst, name, options, model_format,
+                                                    script, script_info)
+        self.model_name = name
+        self._options[name] = {key: value for key, value in options.items() if key != "verify"}
+        print(self.repository.summary())
+
+    def _init_repository(self, model, data, labels, dst, name, options, model_format, script, script_info):
+        from hubmagic.repository import ModelRepository
+
+        return ModelRepository.init(
             model,
             data=data,
             labels=labels,
@@ -222,9 +236,6 @@ class HubMagics(Magics):
             script_info=script_info,
             figures=self.capture.figures.included,
         )
-        self.model_name = name
-        self._options[name] = {key: value for key, value in options.items() if key != "verify"}
-        print(self.repository.summary())
 
     def _rebuild(self, why: str, *, verify: bool = False) -> None:
         """Rebuild the current repository (same options) after the user changed what goes into it."""
