@@ -37,6 +37,8 @@ class Statement:
     calls: tuple = ()  # CallInfo of every call (mutation candidates)
     body_mutates: frozenset = frozenset()  # names changed in place inside functions defined here
     body_calls: tuple = ()  # calls made inside functions defined here
+    body_aliases: tuple = ()  # (local name, name it refers into) inside functions defined here
+    signature: tuple = ((), frozenset(), False)  # a function's (positional, keyword-only, *args/**kw)
     aliases: tuple = ()  # (new name, name of the object it refers into)
     lines: tuple = (0, 0)  # first and last line in the transformed cell
     defines_function: bool = False
@@ -101,6 +103,8 @@ def _statement(node: ast.stmt, text: str) -> Statement:
         calls=tuple(scan.calls),
         body_mutates=frozenset(scan.body_mutated),
         body_calls=tuple(scan.body_calls),
+        body_aliases=tuple(scan.body_aliases),
+        signature=scan.signature,
         aliases=aliases(node),
         defines_function=isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)),
         defines_class=isinstance(node, ast.ClassDef),

@@ -20,6 +20,10 @@ class CallInfo:
     arg_names: tuple[str, ...]  # plain names passed as arguments
     result_used: bool
     inplace: bool
+    positional: tuple = ()  # name (or None) of each positional argument, up to a ``*args``
+    keywords: tuple = ()  # (keyword, name or None); keyword None for ``**kwargs``
+    unpacks: bool = False  # ``*args`` or ``**kwargs``: arguments we cannot map to parameters
+    random_state: str = "absent"  # absent | none | given: the ``random_state=`` keyword
 
 
 def dotted(node: ast.AST) -> list[str] | None:
@@ -68,7 +72,24 @@ def _call_info(node: ast.Call, result_used: bool) -> CallInfo:
         k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True
         for k in node.keywords
     )
-    return CallInfo(root, tuple(reversed(chain)), arg_names, result_used, inplace)
+    positional = []
+    for arg in node.args:
+        if isinstance(arg, ast.Starred):
+            break
+        positional.append(arg.id if isinstance(arg, ast.Name) else None)
+    keywords = tuple(
+        (k.arg, k.value.id if isinstance(k.value, ast.Name) else None) for k in node.keywords
+    )
+    unpacks = len(positional) < len(node.args) or any(k.arg is None for k in node.keywords)
+    random_state = "absent"
+    for k in node.keywords:
+        if k.arg == "random_state":
+            none = isinstance(k.value, ast.Constant) and k.value.value is None
+            random_state = "none" if none else "given"
+        elif k.arg is None:
+            random_state = "given"  # ``**params`` may set it: assume it does
+    return CallInfo(root, tuple(reversed(chain)), arg_names, result_used, inplace,
+                    tuple(positional), keywords, unpacks, random_state)
 
 
 _PASS_THROUGH = {"enumerate", "zip", "reversed", "sorted", "list", "tuple", "iter", "filter"}
@@ -118,6 +139,9 @@ class _Scan(ast.NodeVisitor):
         self.body_calls: list[CallInfo] = []
         self.imports: list[tuple[str, str]] = []
         self.unused_calls: set[int] = set()
+        self.aliases: list[tuple[str, str]] = []  # ``f = frame`` in this scope
+        self.body_aliases: list[tuple[str, str]] = []  # the same, inside functions defined here
+        self.signature: tuple = ((), frozenset(), False)  # of the function defined here
 
     # plain names
     def visit_Name(self, node):
@@ -148,6 +172,7 @@ class _Scan(ast.NodeVisitor):
         self.visit(node.value)
         for target in node.targets:
             self.visit(target)
+        self.aliases.extend(aliases(node))
 
     def visit_AnnAssign(self, node):
         if node.value is not None:
@@ -260,6 +285,11 @@ class _Scan(ast.NodeVisitor):
         self.global_writes |= inner.global_writes
         self.body_mutated |= inner.mutated | inner.body_mutated
         self.body_calls += inner.calls + inner.body_calls
+        self.body_aliases += inner.aliases + inner.body_aliases
+        if name:
+            positional = tuple(a.arg for a in args.posonlyargs + args.args)
+            keyword_only = frozenset(a.arg for a in args.kwonlyargs)
+            self.signature = (positional, keyword_only, bool(args.vararg or args.kwarg))
 
     def visit_FunctionDef(self, node):
         self._function(node, node.args, node.body, node.name)

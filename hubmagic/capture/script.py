@@ -31,6 +31,10 @@ class TrainScript:
         notes: what was changed on the way (magics turned into comments ...).
         custom_objects: functions and classes defined in the notebook that the
             model needs; they must be importable to load the model file.
+        randomness: how the model's random numbers depend on a global seed
+            (``np.random.seed``), one sentence each; the cause to report when the
+            script's model differs (e.g. a cell that draws from the seeded
+            generator was excluded).
     """
 
     text: str
@@ -39,6 +43,7 @@ class TrainScript:
     dropped: list[tuple[CellRecord, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     custom_objects: list[str] = field(default_factory=list)
+    randomness: list[str] = field(default_factory=list)
 
     @property
     def kept_counts(self) -> list[int | None]:
@@ -198,8 +203,9 @@ def _render(result, records, target, model_file, model_format, all_cells, notebo
         target=target,
         kept=kept_records,
         dropped=dropped,
-        notes=list(dict.fromkeys(notes)),
+        notes=list(dict.fromkeys(notes + result.notes)),
         custom_objects=result.custom_objects,
+        randomness=list(result.randomness),
     )
 
 

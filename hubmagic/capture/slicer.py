@@ -3,48 +3,31 @@
 A backward walk over def-use chains in *execution* order: starting from the
 names the target expression reads, each needed name is resolved to the
 statements before the point of use that bound it (the last rebinding) or changed
-it in place since (``model.fit``, ``df["x"] = ...``, ``np.random.seed``, a call
-of a notebook function that may touch it). Those statements are kept and the
-names they read are needed in turn. Unknown effects count as mutations: a
-script that keeps too much still reproduces the model, one that keeps too
-little does not.
+it in place since (``model.fit``, ``df["x"] = ...``, a call of a notebook
+function whose body changes its argument; see effects.py). Those statements are
+kept and the names they read are needed in turn.
+
+NumPy's and Python's global random generators are variables too: seeding binds
+them, every draw (``np.random.rand``, ``df.sample()``, an estimator fitted with
+``random_state=None``) reads and changes them, so a model that draws keeps the
+seed and every draw since, in order. Without a seed there is nothing to replay.
 """
 
 from __future__ import annotations
 
 import ast
-import builtins
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hubmagic.capture.analysis import Statement, analyze_source
-from hubmagic.capture.names import CallInfo
+from hubmagic.capture.effects import KNOWN_LIBRARIES, Context
+from hubmagic.capture.randomness import GENERATORS, seeded_note
 from hubmagic.capture.records import EXCLUDE_TAG, INCLUDE_TAG, CellRecord
 
 KILL, IMPORT, MUTATE = "kill", "import", "mutate"
-
-# Methods that change their object even when their result is used.
-MUTATING_METHODS = frozenset(
-    ["fit", "partial_fit", "fit_transform", "fit_predict", "fit_resample", "set_params", "set_output", "append", "extend", "insert", "update", "pop", "popitem", "remove", "clear", "sort", "reverse", "add", "discard", "setdefault", "seed", "shuffle", "normal", "uniform", "integers", "random", "choice", "permutation", "standard_normal", "rand", "randn", "randint", "binomial", "poisson", "exponential", "beta", "gamma", "multivariate_normal", "bytes", "random_sample"]
-)
-# Methods that only look at their object (a bare ``df.head()`` is display).
-PURE_METHODS = frozenset(
-    ["head", "tail", "describe", "info", "plot", "hist", "show", "predict", "predict_proba", "predict_log_proba", "decision_function", "score", "score_samples", "transform", "inverse_transform", "get_params", "get_feature_names_out", "copy", "sum", "mean", "median", "std", "var", "min", "max", "count", "value_counts", "unique", "nunique", "corr", "cov", "isna", "isnull", "notna", "notnull", "savefig", "to_csv", "to_parquet", "to_json", "to_string", "to_numpy", "tolist", "keys", "values", "items", "memory_usage", "sample", "get_figure", "set_title", "set_xlabel", "set_ylabel", "legend", "imshow", "scatter", "bar", "barh", "boxplot", "pairplot", "heatmap", "display", "drop", "dropna", "fillna", "rename", "assign", "sort_values", "sort_index", "reset_index", "set_index", "astype", "replace", "merge", "join", "groupby", "agg", "aggregate", "apply", "map", "query", "filter", "select_dtypes", "pivot", "pivot_table", "melt", "round", "abs", "clip", "where", "mask"]
-)
-# Library functions that change an argument in place.
-MUTATING_FUNCTIONS = frozenset(
-    ["shuffle", "fill_diagonal", "copyto", "put", "place", "putmask", "setattr", "delattr"]
-)
-# Module-level calls that change the module's (global) state.
-MODULE_STATE_CALLS = frozenset(
-    ["seed", "manual_seed", "set_seed", "set_config", "use", "set_option", "setLevel"]
-)
-# Libraries whose functions return new objects instead of changing their arguments.
-KNOWN_LIBRARIES = frozenset(
-    ["numpy", "pandas", "sklearn", "scipy", "matplotlib", "seaborn", "skops", "math", "statistics", "json", "os", "sys", "pathlib", "re", "collections", "itertools", "functools", "operator", "typing", "datetime", "time", "random", "string", "copy", "pickle", "joblib", "warnings", "plotly", "IPython", "tqdm", "xgboost", "lightgbm", "catboost", "imblearn", "statsmodels", "polars", "pyarrow", "hubmagic", "huggingface_hub", "types", "dataclasses", "enum", "logging", "io", "csv", "glob", "shutil", "urllib", "requests"]
-)
-_BUILTINS = frozenset(dir(builtins)) | {"display"}
-_SIDE_EFFECT_MODULE_PARTS = ("experimental", "enable_")
+EXCLUDED = "excluded by the user"
+# Imports kept even when nothing reads their names: they change how other code behaves.
+_SIDE_EFFECT_MODULE_PARTS = ("experimental", "enable_", "__future__")
 
 
 @dataclass
@@ -58,11 +41,28 @@ class Unit:
 
 @dataclass
 class SliceResult:
+    """The slice: kept unit positions, why whole cells are out, what the verdict should know.
+
+    ``randomness`` explains, one sentence each, how the model's random numbers
+    depend on a global seed (and which left-out cell draws from it), for the
+    verdict of a script that does not reproduce the model.
+    """
+
     units: list[Unit]
     kept: set[int]  # positions of kept units
     reasons: dict[int, str]  # record.order -> why the whole cell is left out
     custom_objects: list[str]
     notes: list[str]
+    randomness: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Effects:
+    """What one statement does to the state the model may depend on."""
+
+    changed: set[str]  # names changed in place (not rebound)
+    seeds: set[str]  # global generators it seeds
+    draws: dict[str, str]  # global generator -> the call that draws from it
 
 
 def eligible(record: CellRecord, exclude=()) -> str | None:
@@ -70,7 +70,7 @@ def eligible(record: CellRecord, exclude=()) -> str | None:
     if record.success is False and not record.error_line:
         return failure(record)
     if EXCLUDE_TAG in record.forced_tags or any(record.matches(ref) for ref in exclude):
-        return "excluded by the user"
+        return EXCLUDED
     analysis = analyze_source(record.transformed_source)
     if analysis.syntax_error:
         return f"does not parse: {analysis.syntax_error}"
@@ -117,89 +117,15 @@ def target_names(target: str) -> frozenset:
     )
 
 
-class _Context:
-    """Facts about the whole history needed to decide what a call may change."""
-
-    def __init__(self, units: list[Unit]):
-        self.imported: set[str] = set()
-        self.library: set[str] = set()  # names imported from a known library
-        self.assigned: set[str] = set()
-        # notebook function -> (globals it reads, globals it assigns, changed inside, calls inside)
-        self.functions: dict[str, list] = {}
-        self.classes: set[str] = set()
-        self.read_anywhere: set[str] = set()
-        for unit in units:
-            st = unit.statement
-            for name, module in st.imports:
-                self.imported.add(name)
-                if module.lstrip(".").split(".")[0] in KNOWN_LIBRARIES and not module.startswith("."):
-                    self.library.add(name)
-            self.assigned |= st.binds
-            self.read_anywhere |= st.uses | st.late_uses
-            if st.defines_function:
-                for name in st.binds:
-                    entry = self.functions.setdefault(name, [set(), set(), set(), []])
-                    entry[0] |= st.late_uses
-                    entry[1] |= st.global_writes
-                    entry[2] |= st.body_mutates
-                    entry[3] += st.body_calls
-            if st.defines_class:
-                self.classes |= st.binds
-
-    def changed_by_call(self, call: CallInfo, depth: int = 0) -> set[str]:
-        root, chain = call.root, call.chain
-        if root is None:
-            return set()
-        last = chain[-1] if chain else root
-        if not chain:
-            if root in self.functions:
-                return self._changed_by_function(root, call, depth)
-            if root in self.classes:
-                return set()
-            known = root in self.library or (root in _BUILTINS and root not in self.assigned)
-            if known:
-                return set(call.arg_names[:1]) if last in MUTATING_FUNCTIONS else set()
-            return set(call.arg_names)  # unknown callable: may change what it gets
-        if root in self.imported and root not in self.assigned:
-            changed = set()
-            if "random" in chain or last in MODULE_STATE_CALLS:
-                changed.add(root)
-            if root not in self.library:
-                changed.update(call.arg_names)  # a function of an unknown module
-            elif last in MUTATING_FUNCTIONS:
-                changed.update(call.arg_names[:1])
-            return changed
-        mutating = (
-            call.inplace
-            or last in MUTATING_METHODS
-            or (not call.result_used and last not in PURE_METHODS)
-        )
-        return {root} if mutating else set()
-
-    def _changed_by_function(self, name: str, call: CallInfo, depth: int) -> set[str]:
-        """What a notebook function may change: what its body changes, its arguments."""
-        reads, writes, changed_inside, calls_inside = self.functions[name]
-        changed = set(changed_inside)
-        if depth < 3:
-            for inner in calls_inside:
-                changed |= self.changed_by_call(inner, depth + 1)
-        else:
-            changed |= reads  # deep call chains: assume the worst
-        touched = (changed & reads) | writes | set(call.arg_names)
-        return {n for n in touched if n not in self.imported and n not in self.functions}
-
-
-def slice_history(
-    records: list[CellRecord], target: str, *, include=(), exclude=()
-) -> SliceResult:
-    """The statements needed to rebuild ``target`` (see the module docstring)."""
-    units, reasons = history_units(records, exclude)
-    context = _Context(units)
-    events: dict[str, list[tuple[int, str]]] = {}
+def history_effects(units: list[Unit], context: Context) -> list[Effects]:
+    """The effects of every unit, in order (aliases and estimators followed along)."""
+    effects = []
     alias: dict[str, str] = {}
+    estimators: set[str] = set()  # names holding an estimator whose fit draws
     for unit in units:
         st = unit.statement
         if st.kind in ("dropped", "comment"):
+            effects.append(Effects(set(), set(), {}))
             continue
         changed = set(st.mutates) | set(st.global_writes)
         for call in st.calls:
@@ -213,13 +139,41 @@ def slice_history(
         for name in st.binds:
             alias.pop(name, None)
         alias.update((new, old) for new, old in st.aliases if new != old)
+        seeds, draws, builds = context.randomness(st, estimators)
+        wraps = st.uses & estimators and any(
+            (context.path(c) or "").startswith(("sklearn.", "imblearn.")) for c in st.calls
+        )  # GridSearchCV(model), make_pipeline(scaler, model)
+        estimators -= st.binds
+        if builds or wraps:
+            estimators |= st.binds
+        estimators |= {new for new, old in st.aliases if old in estimators}
+        effects.append(Effects(changed - st.binds, seeds, draws))
+    return effects
+
+
+def slice_history(
+    records: list[CellRecord], target: str, *, include=(), exclude=()
+) -> SliceResult:
+    """The statements needed to rebuild ``target`` (see the module docstring)."""
+    units, reasons = history_units(records, exclude)
+    context = Context(u.statement for u in units)
+    # Excluded cells ran in the notebook: their draws moved the generators (see _randomness).
+    ghosts = _excluded_units(records, reasons)
+    timeline = sorted(units + ghosts, key=lambda u: (u.record.order, u.position))
+    effects = dict(zip((id(u) for u in timeline), history_effects(timeline, context)))
+    events: dict[str, list[tuple[int, str]]] = {}
+    for unit in units:
+        st, effect = unit.statement, effects[id(unit)]
         for name in st.binds:
             events.setdefault(name, []).append((unit.position, KILL))
         for name, _ in st.imports:
             events.setdefault(name, []).append((unit.position, IMPORT))
-        for name in changed - st.binds:
+        for name in effect.changed | set(effect.draws):
             events.setdefault(name, []).append((unit.position, MUTATE))
+        for name in effect.seeds:
+            events.setdefault(name, []).append((unit.position, KILL))
     positions = {name: [p for p, _ in evs] for name, evs in events.items()}
+    seeds = {g: [p for p, kind in events.get(g, []) if kind == KILL] for g in GENERATORS}
 
     wanted = target_names(target)
     check_target(target, wanted, events)
@@ -227,21 +181,20 @@ def slice_history(
     kept: set[int] = set()
     todo: list[tuple[str, int]] = [(name, end) for name in wanted]
     seen: set[tuple[str, int]] = set()
+    drawn_at: dict[str, int] = {}  # generator -> last position that needs its seeded state
 
     def keep(unit: Unit) -> None:
         if unit.position in kept:
             return
         kept.add(unit.position)
         todo.extend((name, unit.position) for name in unit.statement.uses)
+        # A draw reads the generator's state: the draws before it are needed too.
+        todo.extend((name, unit.position) for name in effects[id(unit)].draws)
 
     for unit in units:
         if unit.statement.kind == "comment":
             kept.add(unit.position)  # package installs: shown at the top of the script
         forced = INCLUDE_TAG in unit.record.forced_tags or any(unit.record.matches(r) for r in include)
-        if unit.statement.kind == "seed":
-            # Estimators with random_state=None draw from the seeded global generator:
-            # keep every draw from it before the end, or the model changes.
-            todo.extend((name, end) for name in unit.statement.uses)
         if unit.statement.kind in ("setup", "seed") or (
             forced and unit.statement.kind in ("code", "seed")
         ):
@@ -256,6 +209,13 @@ def slice_history(
         seen.add((name, position))
         evs = events[name]
         index = bisect_left(positions[name], position) - 1
+        if name in GENERATORS:
+            # Unseeded: the notebook's numbers cannot be replayed, nothing to keep. Seeded:
+            # the previous draw (or the seed) is needed; it asks for the one before it.
+            if index >= 0 and bisect_left(seeds[name], position):
+                keep(units[evs[index][0]])
+                drawn_at[name] = max(drawn_at.get(name, -1), position)
+            continue
         while index >= 0:
             unit_position, kind = evs[index]
             unit = units[unit_position]
@@ -275,7 +235,41 @@ def slice_history(
         st = units[position].statement
         if st.defines_function or st.defines_class:
             custom.extend(sorted(st.binds))
-    return SliceResult(units, kept, reasons, list(dict.fromkeys(custom)), [])
+    randomness = _randomness(units, ghosts, effects, seeds, drawn_at, reasons)
+    warnings = [text for text, left_out in randomness if left_out]
+    return SliceResult(units, kept, reasons, list(dict.fromkeys(custom)), warnings,
+                       [text for text, _ in randomness])
+
+
+def _excluded_units(records: list[CellRecord], reasons: dict[int, str]) -> list[Unit]:
+    """Units (position -1) for the statements of cells the user excluded."""
+    ghosts = []
+    for record in records:
+        if reasons.get(record.order) != EXCLUDED:
+            continue
+        analysis = analyze_source(record.transformed_source)
+        if not analysis.syntax_error and record.success is not False:
+            ghosts.extend(Unit(-1, record, st) for st in analysis.statements)
+    return ghosts
+
+
+def _randomness(units, ghosts, effects, seeds, drawn_at, reasons) -> list[tuple[str, bool]]:
+    """(sentence, a drawing cell is left out) per seeded generator the model draws from."""
+    notes = []
+    for generator, last in sorted(drawn_at.items()):
+        seed = units[seeds[generator][bisect_left(seeds[generator], last) - 1]]
+        until = units[last].record.order if last < len(units) else float("inf")
+        draws = [u.record.label for u in units[seed.position + 1 : last + 1]
+                 if generator in effects[id(u)].draws]
+        left_out = [
+            (u.record.label, effects[id(u)].draws[generator], reasons[u.record.order])
+            for u in ghosts
+            if seed.record.order < u.record.order < until and generator in effects[id(u)].draws
+        ]
+        left_out = list(dict.fromkeys(left_out))
+        notes.append((seeded_note(seed.record.label, seed.statement.text, generator, draws,
+                                  left_out), bool(left_out)))
+    return notes
 
 
 def check_target(target: str, wanted, bound) -> None:
@@ -289,14 +283,21 @@ def check_target(target: str, wanted, bound) -> None:
         )
 
 
-def _keep_side_effect_imports(units: list[Unit], kept: set[int], context: _Context) -> None:
-    """Imports are cheap and may register things: keep those whose names nobody reads."""
+def _keep_side_effect_imports(units: list[Unit], kept: set[int], context: Context) -> None:
+    """Keep the imports that may do something when imported, although nothing kept reads them.
+
+    An unused import of a library we know (numpy, pandas, scikit-learn ...) is
+    dropped, unless importing it is what makes something work
+    (``sklearn.experimental.enable_halving_search_cv``); an unknown module that
+    the notebook imports without ever reading its name may register something: kept.
+    """
     for unit in units:
         st = unit.statement
         if st.kind != "import" or unit.position in kept:
             continue
         for name, module in st.imports:
             side_effect = any(part in module for part in _SIDE_EFFECT_MODULE_PARTS)
-            if side_effect or name not in context.read_anywhere:
+            known = module.split(".")[0] in KNOWN_LIBRARIES
+            if side_effect or (not known and name not in context.read_anywhere):
                 kept.add(unit.position)
                 break

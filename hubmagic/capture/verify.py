@@ -100,6 +100,7 @@ def verify_script(
     model_format: str = "skops",
     python: str = sys.executable,
     ignore=(),
+    randomness=(),
 ) -> Verification:
     """Run ``script_text`` in a clean process and compare the model it saves.
 
@@ -118,6 +119,8 @@ def verify_script(
         model_file, model_format: as in the repository (``"skops"``/``"pickle"``).
         python: interpreter to use.
         ignore: names of entries of ``workdir`` not to stage (without ``repository``).
+        randomness: what the slicer knows about the model's global seed
+            (``TrainScript.randomness``): the cause given when the models differ.
 
     Returns:
         A ``Verification``; ``bool(v)`` is ``v.ok``.
@@ -165,7 +168,7 @@ def verify_script(
         result = private / "result.json"
         command = [python, str(_RUNNER), str(script), str(expected), str(result), model_file,
                    model_format]
-        verification = _run(command, run_dir, result, timeout, model, list(outputs))
+        verification = _run(command, run_dir, result, timeout, model, list(outputs), randomness)
         verification.data_files = staged
         if repository is not None and not verification.ok:
             _explain_missing_module(verification, workdir, Path(repository))
@@ -204,7 +207,7 @@ def _explain_missing_module(verification: Verification, workdir, repository: Pat
     )
 
 
-def _run(command, run_dir, result_path, timeout, model, methods) -> Verification:
+def _run(command, run_dir, result_path, timeout, model, methods, randomness=()) -> Verification:
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1")
     start = time.perf_counter()
     process = subprocess.Popen(
@@ -243,12 +246,12 @@ def _run(command, run_dir, result_path, timeout, model, methods) -> Verification
             seconds, methods, process.returncode, tail, report,
         )
     return Verification(
-        False, _mismatch_reason(differing, model), seconds, methods, process.returncode,
+        False, _mismatch_reason(differing, model, randomness), seconds, methods, process.returncode,
         tail, report,
     )
 
 
-def _mismatch_reason(differing: dict, model) -> str:
+def _mismatch_reason(differing: dict, model, randomness=()) -> str:
     parts = []
     for method, entry in differing.items():
         if "detail" in entry:
@@ -260,7 +263,9 @@ def _mismatch_reason(differing: dict, model) -> str:
         parts.append(text)
     reason = "Not reproducible: the model rebuilt by train.py " + "; ".join(parts) + "."
     unseeded = unseeded_random_states(model)
-    if unseeded:
+    if randomness:  # seeded globally: random_state=None is not the cause, a draw is
+        reason += " " + " ".join(randomness)
+    elif unseeded:
         reason += (
             " The model uses unseeded randomness (" + ", ".join(f"{p}=None" for p in unseeded)
             + "): set it to an integer in the notebook (e.g. random_state=0), refit and "

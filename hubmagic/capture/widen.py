@@ -161,7 +161,7 @@ def reproduce(
         verification = verify_script(
             script.text, model=model, example_input=example_input, repository=repository,
             workdir=workdir, timeout=timeout, model_file=model_file, model_format=model_format,
-            python=python,
+            python=python, randomness=script.randomness,
         )
         return Attempt(scope, script, verification, list(added))
 
@@ -169,11 +169,11 @@ def reproduce(
     attempts = [attempt(SLICED, sliced, [])]
     if attempts[0].verification.ok or not _worth_widening(attempts[0].verification):
         return Reproduction(attempts, attempts[0])
-    seen = {sliced.text}
+    seen = {_code(sliced)}
     for scope, script in _wider_scripts(records, target, sliced, options):
-        if script.text in seen:
-            continue
-        seen.add(script.text)
+        if _code(script) in seen:
+            continue  # the same code as a script already verified
+        seen.add(_code(script))
         kept = {r.order for r in sliced.kept}
         added = [r for r in script.kept if r.order not in kept]
         attempts.append(attempt(scope, script, added))
@@ -194,6 +194,11 @@ def _wider_scripts(records, target, sliced: TrainScript, options):
         ]
         yield SPAN, build_train_script(span, target, **options)
     yield HISTORY, build_train_script(records, target, all_cells=True, **options)
+
+
+def _code(script: TrainScript) -> str:
+    """The script without its header (which lists the cells and says how they were chosen)."""
+    return script.text.split('"""', 2)[-1]
 
 
 def _worth_widening(verification: Verification) -> bool:
