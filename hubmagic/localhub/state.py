@@ -10,7 +10,13 @@ from pathlib import Path
 
 from .auth import Accounts
 from .errors import HubError, Redirect, repo_not_found
-from .lfs_store import DEFAULT_GRACE_SECONDS, DEFAULT_HREF_SECONDS, LfsStore, RepoObjects, read_index
+from .lfs_store import (
+    DEFAULT_GRACE_SECONDS,
+    DEFAULT_HREF_SECONDS,
+    LfsStore,
+    RepoObjects,
+    read_index,
+)
 from .storage import REPO_TYPES, RepoRecord, Storage
 
 logger = logging.getLogger("hubmagic.localhub")

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 from huggingface_hub import HfApi, get_session, hf_hub_download
@@ -135,7 +136,7 @@ def test_the_same_bytes_uploaded_by_bob_are_his_to_commit(hub, api, bob_api, bob
         "path": "data.bin", "algo": "sha256", "oid": oid}})
     assert response.status_code == 200, response.text
     path = hf_hub_download(bob_repo, "data.bin", cache_dir=tmp_path, token=bob_token)
-    assert open(path, "rb").read() == common
+    assert Path(path).read_bytes() == common
     assert _download_href(hub.endpoint, private_id, oid, len(common), api.token)  # alice's copy is untouched
 
 
@@ -162,7 +163,7 @@ def test_deleted_repo_objects_are_unreachable_unless_another_repo_references_the
     assert response.status_code == 400
     # Bob's repo references the shared object: it stays his.
     path = hf_hub_download(bob_repo, "s.bin", cache_dir=tmp_path, token=bob_token)
-    assert open(path, "rb").read() == shared
+    assert Path(path).read_bytes() == shared
     assert _download_href(hub.endpoint, bob_repo, shared_oid, len(shared))
 
 
@@ -230,7 +231,10 @@ def test_uploads_never_committed_are_collected_after_the_grace_period(tmp_path):
         api.upload_file(path_or_fileobj=alone, path_in_repo="alone.bin", repo_id=doomed_repo)
         api.delete_repo(doomed_repo)
         store = hub.data_dir / "lfs" / "objects"
-        stored = lambda oid: (store / oid[:2] / oid[2:4] / oid).is_file()  # noqa: E731
+
+        def stored(oid):
+            return (store / oid[:2] / oid[2:4] / oid).is_file()
+
         assert stored(orphan) and stored(alone_oid)
 
         time.sleep(1.5)
@@ -243,7 +247,7 @@ def test_uploads_never_committed_are_collected_after_the_grace_period(tmp_path):
         assert response.status_code == 400
         for name, data in [("kept.bin", kept), ("shared.bin", shared)]:
             path = hf_hub_download(repo_id, name, cache_dir=tmp_path / "cache", endpoint=hub.endpoint, token=token)
-            assert open(path, "rb").read() == data
+            assert Path(path).read_bytes() == data
 
     # Collection also runs at start. A data dir from before per-repo indexes existed is
     # indexed from its git history first: nothing it references is collected.
@@ -257,7 +261,7 @@ def test_uploads_never_committed_are_collected_after_the_grace_period(tmp_path):
         assert stored(kept_oid) and stored(shared_oid) and not stored(orphan)
         assert index.is_file()
         path = hf_hub_download(repo_id, "kept.bin", cache_dir=tmp_path / "cache2", endpoint=hub.endpoint, token=token)
-        assert open(path, "rb").read() == kept
+        assert Path(path).read_bytes() == kept
 
 
 def test_normal_flow_uploads_downloads_and_skips_objects_already_in_the_repo(hub, api, repo_name, tmp_path):
@@ -271,7 +275,7 @@ def test_normal_flow_uploads_downloads_and_skips_objects_already_in_the_repo(hub
     lfs_paths = {f.path for f in api.list_repo_tree(repo_id, recursive=True) if getattr(f, "lfs", None)}
     assert {"model.skops", "weights.bin", "figures/confusion.png"} <= lfs_paths
     for name, data in files.items():
-        assert open(hf_hub_download(repo_id, name, cache_dir=tmp_path / "cache"), "rb").read() == data
+        assert Path(hf_hub_download(repo_id, name, cache_dir=tmp_path / "cache")).read_bytes() == data
 
     def puts_while(action):
         before = len(hub.state.recent_requests)
@@ -281,7 +285,7 @@ def test_normal_flow_uploads_downloads_and_skips_objects_already_in_the_repo(hub
     # The same bytes at another path of the same repo: already there, not sent again.
     assert puts_while(lambda: api.upload_file(path_or_fileobj=files["weights.bin"], path_in_repo="copy/weights.bin",
                                               repo_id=repo_id)) == []
-    assert open(hf_hub_download(repo_id, "copy/weights.bin", cache_dir=tmp_path / "c2"), "rb").read() \
+    assert Path(hf_hub_download(repo_id, "copy/weights.bin", cache_dir=tmp_path / "c2")).read_bytes() \
         == files["weights.bin"]
     # Another repo must send the bytes once: owning an object means having had its content.
     other = api.create_repo(f"{repo_name}-other").repo_id
@@ -294,7 +298,7 @@ def test_pull_request_with_lfs_file_to_a_foreign_repo(hub, api, bob_api, repo_na
     data = b"\x00bob's improvement" + os.urandom(300)
     info = bob_api.upload_file(path_or_fileobj=data, path_in_repo="better.bin", repo_id=repo_id, create_pr=True)
     path = hf_hub_download(repo_id, "better.bin", revision=info.pr_revision, cache_dir=tmp_path)
-    assert open(path, "rb").read() == data
+    assert Path(path).read_bytes() == data
 
 
 def test_batch_with_a_bad_object_answers_per_object(hub, bob_token, bob_api, repo_name):
