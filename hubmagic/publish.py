@@ -247,51 +247,14 @@ def _scan_secrets(folder: Path, paths: list[str], token: str | None, *, redact: 
     known = secrets.current_user_tokens(token)
 
     def scan():
-        found = list(secrets.scan_folder(folder, files=paths, known_secrets=known))
-        return found + _token_literals(folder, paths, known, found)
+        # one read per file: the scan also searches every file's bytes for these tokens
+        return list(secrets.scan_folder(folder, files=paths, known_secrets=known))
 
     findings = scan()
     if findings and redact:
         secrets.redact_folder(folder, findings)
         findings = scan()
     return findings
-
-
-def _token_literals(folder: Path, paths: list[str], tokens: list[str], already: list) -> list:
-    """The user's own tokens pasted in any file (text or binary), if the scanner missed them."""
-    if not tokens:
-        return []
-    from hubmagic.secrets import Finding
-
-    seen = {(f.file, f.secret) for f in already}
-    found = []
-    for rel in paths:
-        lines = _lines_of(folder / rel, [token.encode() for token in tokens])
-        for token in tokens:
-            line = lines.get(token.encode())
-            if line is not None and (rel, token) not in seen:
-                found.append(Finding(file=rel, line=line, kind="Hugging Face token (yours)", secret=token))
-    return found
-
-
-def _lines_of(path: Path, needles: list[bytes]) -> dict[bytes, int]:
-    """1-based line of the first occurrence of each needle in the file, in one chunked read."""
-    found: dict[bytes, int] = {}
-    keep = max(len(n) for n in needles) - 1
-    lines, tail = 0, b""
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            window = tail + chunk
-            for needle in needles:
-                at = window.find(needle) if needle not in found else -1
-                if at >= 0:
-                    found[needle] = lines + window[:at].count(b"\n") + 1
-            if len(found) == len(needles):
-                break
-            cut = max(len(window) - keep, 0)
-            lines += window[:cut].count(b"\n")
-            tail = window[cut:]
-    return found
 
 
 def _validate_card(api, folder: Path, paths: list[str], token, *, raise_invalid: bool) -> str:
