@@ -12,6 +12,7 @@ from starlette.responses import Response, StreamingResponse
 from .errors import HubError, entry_not_found
 from .gitrepo import GitRepo
 from .http import Call, json_response, paginate
+from .safepath import repo_path
 from .storage import now_iso
 
 PAGE_SIZE = 1000
@@ -73,14 +74,14 @@ def list_tree(call: Call, repo_type: str, repo_id: str, revision: str, path: str
 def paths_info(call: Call, repo_type: str, repo_id: str, revision: str):
     record = call.hub.readable(call, repo_type, repo_id)
     form = call.form_or_json()
-    paths = [p for p in form.get("paths", []) if isinstance(p, str)]
+    paths = [p.strip("/") for p in form.get("paths", []) if isinstance(p, str)]
     expand = str((form.get("expand") or ["false"])[0]).lower() in ("true", "1")
     git = record.git()
     try:
         commit, _ = git.resolve(revision)
         items = []
-        for path in dict.fromkeys(p.strip("/") for p in paths):
-            found = git.lookup(commit, path) if path else None
+        for path in dict.fromkeys(paths):
+            found = git.lookup(commit, path) if _is_repo_path(path) else None
             if found is None:
                 continue
             mode, sha = found
@@ -93,6 +94,14 @@ def paths_info(call: Call, repo_type: str, repo_id: str, revision: str):
         return json_response(items)
     finally:
         git.close()
+
+
+def _is_repo_path(path: str) -> bool:
+    try:
+        repo_path(path)
+    except HubError:
+        return False  # a path no file can have (e.g. a lone surrogate) is simply not there
+    return True
 
 
 def _parse_range(header: str | None, size: int) -> tuple[int, int] | None:

@@ -147,7 +147,7 @@ def _ignore_spec(gitignore: str) -> GitIgnoreSpec:
     try:
         # RE2 explicitly: pathspec's fallback backend is Python's backtracking ``re``.
         return GitIgnoreSpec.from_lines(lines, backend="re2")
-    except (ValueError, re2.error) as error:
+    except (ValueError, re.error, re2.error) as error:
         raise HubError(400, f"Invalid .gitignore rule ({error}): fix the rule and try again.") from None
 
 

@@ -59,6 +59,8 @@ def test_oversized_gitignore_is_refused_with_a_clear_error(hub, api, alice_token
         answer = _preupload(hub, alice_token, repo_id, {"files": [{"path": "a.txt", "size": 1}], "gitIgnore": gitignore})
         assert answer.status_code == 400
         assert "shorten it" in answer.json()["error"]
+    answer = _preupload(hub, alice_token, repo_id, {"files": [{"path": "a.txt", "size": 1}], "gitIgnore": "[z-a]\n"})
+    assert answer.status_code == 400 and "fix the rule" in answer.json()["error"]
     assert [f.rfilename for f in api.list_repo_tree(repo_id)] == [".gitattributes"]
 
 
