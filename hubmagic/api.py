@@ -3,7 +3,7 @@
 Modelled on the Hugging Face library-integration guide: push = build the repository in a
 temporary folder, create the repo, upload it in one commit; load = download
 ``config.json`` and the model file it names (counted by the Hub as hubmagic downloads),
-then load it with skops' trust rules.
+then load it under hubmagic's trust policy (``hubmagic.trust``).
 """
 
 from __future__ import annotations
@@ -122,10 +122,12 @@ def load(
         revision: branch, tag, ``refs/pr/N`` or commit; default ``main``.
         cache_dir, force_download, local_files_only, token: as in
             ``huggingface_hub.hf_hub_download``.
-        trusted: for skops files, the extra types you trust (as listed in the
-            ``UntrustedTypesError`` message), or ``True`` to trust all. A pickle file
-            runs code when loaded: it is loaded only with ``trusted=True`` or when the
-            repository belongs to you or one of your organizations.
+        trusted: for skops files, the types you trust beyond skops' defaults and the
+            classes of scikit-learn, NumPy and SciPy (as listed in the
+            ``UntrustedTypesError`` message), or ``True`` to trust the file entirely.
+            A pickle file runs code when loaded: it is loaded only with
+            ``trusted=True`` or when its bytes are those of a file pushed from this
+            machine (whoever owns the repository: a pull request is anyone's file).
 
     Returns:
         The estimator.
@@ -138,7 +140,7 @@ def load(
     >>> model = load("alice/iris-classifier")  # doctest: +SKIP
     >>> model.predict(X_test)  # doctest: +SKIP
     """
-    _, path, model_format = fetch_model(
+    _, path, _ = fetch_model(
         repo_id,
         revision=revision,
         cache_dir=cache_dir,
@@ -146,4 +148,4 @@ def load(
         local_files_only=local_files_only,
         token=token,
     )
-    return load_model_file(path, model_format, repo_id, trusted=trusted, token=token)
+    return load_model_file(path, repo_id, trusted=trusted, revision=revision)

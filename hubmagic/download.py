@@ -12,13 +12,8 @@ import shutil
 from pathlib import Path
 
 from hubmagic.endpoint import hf_api
-from hubmagic.errors import (
-    HubMagicError,
-    InvalidInputError,
-    RemoteNotFoundError,
-    UntrustedTypesError,
-)
-from hubmagic.identity import account, check_repo_id, resolve_token
+from hubmagic.errors import InvalidInputError, RemoteNotFoundError
+from hubmagic.identity import check_repo_id, resolve_token
 from hubmagic.remote_errors import translate_errors
 
 _SHA = re.compile(r"[0-9a-f]{40}")
@@ -173,43 +168,25 @@ def _download_file(api, repo_id: str, filename: str, revision, kwargs) -> Path:
         ) from exc
 
 
-def load_model_file(path, model_format: str, repo_id: str, *, trusted=None, token=None):
-    """Load a downloaded model file, enforcing hubmagic's trust rules (see ``hubmagic.load``)."""
+def load_model_file(path, repo_id: str, *, trusted=None, revision: str | None = None, call: str | None = None):
+    """Load a downloaded model file under hubmagic's one trust policy (:mod:`hubmagic.trust`).
+
+    What the file *is* decides (skops archive or pickle), not what config.json claims,
+    and neither the repository's namespace nor its declared ``trusted_types`` count.
+
+    Args:
+        path: the downloaded model file.
+        repo_id, revision: where it came from, for the refusal's wording.
+        trusted: as in :func:`hubmagic.load`.
+        call: the call a refusal tells the user to retry, with ``{trusted}`` where the
+            value goes; default: the ``hubmagic.load`` call and its ``%hub_load`` twin.
+    """
     from hubmagic import persist
 
-    # Trust what the file is, not what config.json claims it is.
-    if model_format == "pickle" or persist.file_format(path) == "pickle":
-        if trusted is not True and not _own_repo(repo_id, token):
-            raise UntrustedTypesError(
-                f"{repo_id} stores its model as a pickle file ({Path(path).name}), and loading a pickle runs "
-                "whatever code it contains. It is not in your namespace or one of your organizations, "
-                "so hubmagic will not load it. If you trust its author, call "
-                f"`hubmagic.load({repo_id!r}, trusted=True)`."
-            )
-        return persist.load(path, trusted=True)
-    trust_all = trusted is True or (isinstance(trusted, (list, tuple, set)) and persist.TRUST_ALL in trusted)
-    if not trust_all:
-        given = [trusted] if isinstance(trusted, str) else list(trusted or [])
-        names = {t if isinstance(t, str) else f"{t.__module__}.{t.__qualname__}" for t in given}
-        missing = [t for t in persist.untrusted_types(path) if t not in names]
-        if missing:
-            raise UntrustedTypesError(
-                f"The model in {repo_id} contains types that skops does not trust by default: "
-                f"{', '.join(missing)}. Loading them could run their code. Check that you know them, "
-                f"then trust them explicitly: `hubmagic.load({repo_id!r}, trusted={missing!r})` "
-                f"(in a notebook: `%hub_load {repo_id} --trust {' '.join(missing)}`).",
-                missing,
-            )
-    return persist.load(path, trusted=True if trust_all else trusted)
-
-
-def _own_repo(repo_id: str, token) -> bool:
-    """True when ``repo_id``'s namespace is the logged-in user or one of their organizations."""
-    token = resolve_token(token, required=False)
-    if not token or "/" not in repo_id:
-        return False
-    try:
-        who = account(hf_api(token), token, repo_id=repo_id)
-    except HubMagicError:  # unknown identity: don't trust
-        return False
-    return repo_id.split("/")[0] in who["namespaces"]
+    magic = None
+    if call is None:
+        at = f", revision={revision!r}" if revision else ""
+        call = f"hubmagic.load({repo_id!r}{at}, trusted={{trusted}})"
+        magic = f"%hub_load {repo_id}" + (f" --revision {revision}" if revision else "") + " --trust {types}"
+    source = f"the model of {repo_id}" + (f" at revision {revision}" if revision else "") + f" ({Path(path).name})"
+    return persist.load(path, trusted=trusted, source=source, call=call, magic=magic)

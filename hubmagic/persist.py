@@ -1,8 +1,8 @@
 """Save and load the model file of a repository (``model.skops`` or ``model.pkl``).
 
-skops is the default: its files are data, not code, and load only the types the
-user has trusted. Pickle is offered for estimators skops cannot represent, with
-the warning that loading a pickle runs code.
+skops is the default: its files are data, not code, and load only the types
+hubmagic's trust policy allows (:mod:`hubmagic.trust`). Pickle is offered for
+estimators skops cannot represent, with the warning that loading a pickle runs code.
 
 Both formats store functions and classes *by name*. A lambda, or a function or
 class defined inside another function, has no importable name, so the saved file
@@ -29,12 +29,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from hubmagic.errors import InvalidInputError, PersistenceError, UntrustedTypesError
+from hubmagic import trust
+from hubmagic.errors import InvalidInputError, PersistenceError
 
 MODEL_FORMATS = ("skops", "pickle")
 _FILE_NAMES = {"skops": "model.skops", "pickle": "model.pkl"}
-# What a user can put in ``trusted`` (or ``%hub_load --trust``) to trust everything.
-TRUST_ALL = "all"
+TRUST_ALL = trust.TRUST_ALL  # ``trusted=["all"]`` / ``%hub_load --trust all``
 _MAX_DEPTH = 40
 _MAX_OBJECT_ARRAY_ITEMS = 1000
 
@@ -260,10 +260,13 @@ def _sequence_children(seq: Sequence | set, where: str) -> Iterator[tuple[str, A
 
 
 def untrusted_types(path: str | Path) -> list[str]:
-    """Types in a skops file that are not trusted by default (what ``trusted=`` needs).
+    """Types in a skops file that skops does not trust by default.
 
-    This is exactly ``skops.io.get_untrusted_types(file=path)``; a pickle file has
-    no type list (it is all-or-nothing) and returns ``[]``.
+    This is exactly ``skops.io.get_untrusted_types(file=path)``: what
+    ``skops.io.load(path, trusted=...)`` needs (the card's loading snippet uses it).
+    :func:`load` needs less from the user: it also trusts the classes of
+    scikit-learn, NumPy and SciPy (:mod:`hubmagic.trust`). A pickle file has no type
+    list (it is all-or-nothing) and returns ``[]``.
 
     >>> untrusted_types("hub/model/model.skops")  # doctest: +SKIP
     ['sklearn.tree._tree.Tree']
@@ -286,34 +289,46 @@ def trusted_types_for(model: Any) -> list[str]:
     return list(sio.get_untrusted_types(data=sio.dumps(model)))
 
 
-def load(path: str | Path, trusted: Sequence[str | type] | bool | None = None) -> Any:
+def load(
+    path: str | Path,
+    trusted: Sequence[str | type] | bool | None = None,
+    *,
+    source: str | None = None,
+    call: str | None = None,
+    magic: str | None = None,
+) -> Any:
     """Load a model file written by :func:`dump` (or by skops / pickle directly).
+
+    The trust rules are hubmagic's one policy (:mod:`hubmagic.trust`): a skops file
+    loads with skops' default types and the classes of scikit-learn, NumPy and SciPy;
+    anything else must be in ``trusted``. A pickle file loads only with
+    ``trusted=True``, or when its bytes are those of a file pushed from this machine.
 
     Args:
         path: A ``.skops`` or pickle file.
-        trusted: For skops files, the types you trust beyond skops' defaults (names
-            as listed by :func:`untrusted_types`, or the types themselves).
-            ``True`` (or ``["all"]``) trusts everything in the file: only do that
-            for files you made yourself. Pickle files load only with
-            ``trusted=True``, because loading a pickle runs code.
+        trusted: For skops files, the other types you trust (names as listed in the
+            refusal, or the types themselves). ``True`` (or ``["all"]``) trusts
+            everything in the file: only do that for files whose author you trust.
+        source, call, magic: how a refusal names what was loaded and the call that
+            trusts it (see :func:`hubmagic.trust.refusal`); default: the file name.
 
     Returns:
         The estimator.
 
     Raises:
-        UntrustedTypesError: the file contains types not in ``trusted``; the
-            message and ``.untrusted`` list them.
+        UntrustedTypesError: the file needs trust you have not given; the message
+            and ``.untrusted`` list what.
         PersistenceError: the file needs a function or class that does not exist
             in this process (e.g. one defined in the training notebook).
 
-    >>> model = load("model.skops", trusted=["sklearn.tree._tree.Tree"])  # doctest: +SKIP
+    >>> model = load("model.skops", trusted=["__main__.add_features"])  # doctest: +SKIP
     """
     path = _existing(path)
-    trust_all = trusted is True or (
-        isinstance(trusted, (list, tuple, set)) and TRUST_ALL in trusted
-    )
+    source = source or path.name
     if file_format(path) == "pickle":
-        return _load_pickle(path, trust_all)
+        if not trust.check_pickle(path, trusted):
+            raise trust.refusal(source, [trust.PICKLE], call=call, magic=magic)
+        return _load_pickle(path)
 
     import skops.io as sio
 
@@ -321,34 +336,16 @@ def load(path: str | Path, trusted: Sequence[str | type] | bool | None = None) -
         needed = sio.get_untrusted_types(file=path)
     except Exception as exc:
         raise PersistenceError(f"{path} is not a readable skops file: {exc}") from exc
-    given = [] if trusted in (None, False, True) or trust_all else _type_names(trusted)
-    missing = [] if trust_all else [t for t in needed if t not in given]
+    allowed, missing = trust.skops_trusted(needed, trusted)
     if missing:
-        listed = ", ".join(missing)
-        as_python = "[" + ", ".join(repr(t) for t in missing) + "]"
-        raise UntrustedTypesError(
-            f"{path.name} contains types that are not trusted by default: {listed}. "
-            "skops refuses to load them because a file can misuse them; check that you "
-            "know and trust each one (a function from your own notebook or package, or "
-            f"a scikit-learn internal), then load with trusted={as_python} "
-            f"(in a notebook: `%hub_load REPO_ID --trust {' '.join(missing)}`), or "
-            "trusted=True to trust everything in a file you made yourself.",
-            untrusted=missing,
-        )
+        raise trust.refusal(source, missing, call=call, magic=magic)
     try:
-        return sio.load(path, trusted=list(needed) if trust_all else given)
+        return sio.load(path, trusted=allowed)
     except (AttributeError, ImportError) as exc:
         raise _missing_object_error(path, needed, exc) from exc
 
 
-def _load_pickle(path: Path, trust_all: bool) -> Any:
-    if not trust_all:
-        raise UntrustedTypesError(
-            f"{path.name} is a pickle file: loading it runs whatever code it contains, "
-            "so it is only loaded when you say you trust its source. Load it with "
-            "trusted=True (in a notebook: `%hub_load REPO_ID --trust all`).",
-            untrusted=["pickle"],
-        )
+def _load_pickle(path: Path) -> Any:
     import joblib
 
     # joblib.load reads plain pickles and the joblib files skops 0.8 accepted.
@@ -377,23 +374,6 @@ def _missing_object_error(
         f"not exist here ({exc}).{hint} Define or import it (in a notebook: run the cell "
         "that defines it; in a script: define it before loading) and load again."
     )
-
-
-def _type_names(trusted: Iterable[str | type]) -> list[str]:
-    if isinstance(trusted, (str, type)):
-        trusted = [trusted]
-    names = []
-    for t in trusted:
-        if isinstance(t, str):
-            names.append(t)
-        elif isinstance(t, (type, types.FunctionType)):
-            names.append(f"{t.__module__}.{t.__qualname__}")
-        else:
-            raise InvalidInputError(
-                f"trusted must list type names (str), types or functions, got {t!r} "
-                f"({type(t).__name__})."
-            )
-    return names
 
 
 def _existing(path: str | Path) -> Path:

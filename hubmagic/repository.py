@@ -271,10 +271,17 @@ class ModelRepository:
         return pd.DataFrame(example) if isinstance(example, dict) else example
 
     def load_model(self, trusted=None):
-        """Load the model file of this folder (same trust rules as ``hubmagic.load``)."""
+        """Load the model file of this folder under the one trust policy of ``hubmagic.load``.
+
+        A folder may hold someone else's file (``pull()``): a pickle loads only with
+        ``trusted=True`` or when this machine pushed those very bytes.
+        """
         from hubmagic import persist
 
-        return persist.load(self.path / self.model_file, trusted=trusted)
+        path = self.path / self.model_file
+        return persist.load(
+            path, trusted=trusted, source=str(path), call="ModelRepository.open(...).load_model(trusted={trusted})"
+        )
 
     def files(self) -> list[tuple[str, int]]:
         """``[(relative path, size in bytes), ...]`` of the files a push would publish."""

@@ -52,7 +52,8 @@ def init(
 
     Copies the model file into ``dst`` and writes ``config.json`` (input columns,
     ``environment``, three example rows, model file and format, task,
-    ``use_intelex``). Nothing is written until everything has been checked, and
+    ``use_intelex``). A pickle file is not unpickled (that would run its code): its
+    columns come from ``data``. Nothing is written until everything has been checked, and
     on any error ``dst`` is left as it was (a folder ``init`` would have created
     does not exist afterwards).
 
@@ -98,19 +99,23 @@ def init(
     requirements = list(requirements)
     if use_intelex and not any(r.startswith("scikit-learn-intelex") for r in requirements):
         requirements.append("scikit-learn-intelex")
-    # The user's own file: load it in full to read its input shape and task.
-    estimator = persist.load(model_path, trusted=True)
-    config = hub_config.build_config(
-        estimator,
-        _example_data(data, task),
-        task=task,
-        requirements=requirements,
-        model_file=model_path.name,
-        model_format=model_format,
-        use_intelex=use_intelex,
-        # What this repository declares safe to load (get_model_output trusts it).
-        trusted_types=persist.untrusted_types(model_path) if model_format == "skops" else None,
-    )
+    example = _example_data(data, task)
+    # What skops.io.load needs, for the card's snippet (a claim for readers, trusted by no one).
+    declared = persist.untrusted_types(model_path) if model_format == "skops" else None
+    estimator = _inspectable_model(model_path, model_format)
+    if estimator is not None:  # checks the data against the model, too
+        config = hub_config.build_config(
+            estimator, example, task=task, requirements=requirements, model_file=model_path.name,
+            model_format=model_format, use_intelex=use_intelex, trusted_types=declared,
+        )
+    else:  # what skops 0.8 wrote, from the data alone
+        config = {"sklearn": {"model": {"file": model_path.name}, "model_format": model_format, "task": task}}
+        if task.startswith("tabular"):
+            config["sklearn"]["columns"] = hub_config.column_names(example)
+        if example is not None:
+            config["sklearn"]["example_input"] = hub_config.example_input(example, task)
+        if declared is not None:
+            config["sklearn"]["trusted_types"] = sorted(declared)
     sklearn = config["sklearn"]
     # skops 0.8 wrote the requirements as given and always wrote use_intelex.
     sklearn["environment"] = requirements
@@ -138,6 +143,54 @@ def _check_model_file(path: str | Path) -> Path:
             "may have failed or not been flushed) and retry."
         )
     return Path(path)
+
+
+def _inspectable_model(path: Path, model_format: str) -> Any:
+    """The estimator when reading it runs no code, else ``None``; a broken file is refused.
+
+    A pickle is never unpickled here: that would run it, and skops 0.8 did not. Its
+    opcodes are read (``pickletools``, which executes nothing) to refuse a file that
+    is no pickle at all. A skops file is loaded under the trust policy, without
+    types only the user could trust; if it needs some, it is not inspected.
+    """
+    from hubmagic.errors import PersistenceError, UntrustedTypesError
+
+    if model_format == "pickle":
+        _check_pickle_stream(path)
+        return None
+    try:
+        return persist.load(path)
+    except UntrustedTypesError:
+        return None
+    except PersistenceError:  # names a function or class this process lacks
+        return None
+
+
+# joblib's compressed files (zlib, gzip, bz2, xz, lzma, lz4) are pickles inside.
+_COMPRESSED = (b"ZF", b"\x78", b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"\x5d\x00\x00", b"\x04\x22\x4d\x18")
+
+
+def _check_pickle_stream(path: Path) -> None:
+    import pickletools
+
+    from hubmagic.errors import PersistenceError
+
+    with open(path, "rb") as f:
+        if f.read(6).startswith(_COMPRESSED):
+            return
+        f.seek(0)
+        first = None
+        try:
+            for opcode, _, _ in pickletools.genops(f):
+                first = first or opcode.name
+        except Exception as exc:  # noqa: BLE001 - any parse failure means "not a pickle"
+            # joblib writes numpy arrays as raw bytes inside the stream, which only a real
+            # unpickler skips: a stream that starts with a protocol header is taken as one.
+            if first != "PROTO":
+                raise PersistenceError(
+                    f"{path} is not a readable pickle or joblib file ({exc}). Save the fitted "
+                    "model again (pickle.dump, joblib.dump or skops.io.dump) and pass that file."
+                ) from exc
 
 
 def _model_format(path: Path, model_format: str) -> str:

@@ -2,7 +2,7 @@
 
 ``push`` publishes through ``hubmagic.publish.publish_folder`` (secret scan, card
 check, one commit, stale-remote check), exactly like ``%hub_push``; ``download`` and
-``get_model_output`` go through ``hubmagic.download`` (hubmagic's cache and trust rules).
+``get_model_output`` go through ``hubmagic.download`` (hubmagic's cache and trust policy).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from hubmagic.errors import InvalidInputError, RemoteNotFoundError, UntrustedTypesError
+from hubmagic.errors import InvalidInputError, RemoteNotFoundError
 from hubmagic.hub_utils._errors import (
     DestinationNotEmptyError,
     InferenceError,
@@ -176,17 +176,18 @@ def get_model_output(
     The Hub's hosted inference no longer serves scikit-learn models, so the
     model is downloaded (once; later calls use the cache), loaded and run here.
 
-    A skops file is loaded with the types its repository declares as trusted
-    (``config.json``'s ``sklearn.trusted_types``, written by :func:`init`) plus
-    ``trusted``. A pickle file runs code when loaded: it is loaded only from your
-    own namespace or one of your organizations, or with ``trusted=True``.
+    The model is loaded under hubmagic's one trust policy (``hubmagic.trust``): a
+    skops file with skops' default types, the classes of scikit-learn, NumPy and
+    SciPy, and the types in ``trusted``. The ``trusted_types`` a repository's
+    ``config.json`` declares are its author's claim and do not count on their own.
+    A pickle file runs code when loaded: it is loaded only with ``trusted=True`` or
+    when its bytes are those of a file pushed from this machine.
 
     Args:
         repo_id: ``"namespace/name"``.
         data: a DataFrame (preferably, with the training column names) or 2-D
             array for tabular models; a list of strings for text models.
-        token: needed for a private repository, and to prove a pickle repository
-            is yours.
+        token: needed for a private repository.
         revision: branch, tag or commit; default: the main branch.
         trusted: extra types to trust in a skops file, or ``True`` to trust the
             model file entirely.
@@ -196,8 +197,8 @@ def get_model_output(
 
     Raises:
         ValueError: the repository's config names no task.
-        hubmagic.errors.UntrustedTypesError: the model file needs types nobody
-            trusted, or is a pickle from someone else's namespace.
+        hubmagic.errors.UntrustedTypesError: the model file needs types you have
+            not trusted (listed), or is a pickle this machine did not push.
         RuntimeError: the model failed on ``data``.
 
     >>> res = hub_utils.get_model_output("alice/my-model", X_test)  # doctest: +SKIP
@@ -207,7 +208,7 @@ def get_model_output(
     from hubmagic.download import fetch_model
 
     try:
-        config, model_path, model_format = fetch_model(repo_id, revision=revision, token=token)
+        config, model_path, _ = fetch_model(repo_id, revision=revision, token=token)
     except RemoteNotFoundError as exc:
         raise repository_not_found(exc) from exc.__cause__
     sklearn = config.get("sklearn") or {}
@@ -220,7 +221,7 @@ def get_model_output(
             "the hubmagic.hub_utils.init() and hubmagic.card.metadata_from_config() functions "
             "to generate those files."
         )
-    model = _load(model_path, model_format, repo_id, sklearn, trusted, token)
+    model = _load(model_path, repo_id, revision, trusted)
     model_input = _model_input(model, data, sklearn, task)
     try:
         return np.asarray(model.predict(model_input))
@@ -232,52 +233,14 @@ def get_model_output(
         ) from exc
 
 
-def _load(model_path, model_format, repo_id, sklearn: dict, trusted, token):
-    from hubmagic import persist
+def _load(model_path, repo_id: str, revision, trusted):
     from hubmagic.download import load_model_file
 
-    if trusted is True:
-        combined = True
-    else:
-        extra = [trusted] if isinstance(trusted, str) else list(trusted or [])
-        combined = _declared_trust(sklearn.get("trusted_types")) + extra
-    try:
-        return load_model_file(model_path, model_format, repo_id, trusted=combined, token=token)
-    except UntrustedTypesError as exc:
-        if persist.file_format(model_path) == "pickle":
-            raise UntrustedTypesError(
-                f"{repo_id} stores its model as a pickle file, and loading a pickle runs whatever "
-                "code it contains. The repository is not in your namespace or one of your "
-                "organizations (or no token was given to tell), so it is not loaded. If you trust "
-                f"its author, call get_model_output({repo_id!r}, data, trusted=True).",
-                exc.untrusted,
-            ) from exc
-        raise UntrustedTypesError(
-            f"The model of {repo_id} contains types that neither skops nor the repository's "
-            f"config.json (sklearn.trusted_types) trust: {', '.join(exc.untrusted)}. Loading "
-            "them could run their code. If you know and trust them, call "
-            f"get_model_output({repo_id!r}, data, trusted={exc.untrusted!r}).",
-            exc.untrusted,
-        ) from exc
-
-
-# A repository's own declaration is not enough to trust what can run commands, read or
-# write files, or import code: those the user must name in ``trusted=`` themselves.
-_NEVER_TRUSTED_BY_DECLARATION = (
-    "builtins", "os", "posix", "nt", "subprocess", "sys", "importlib", "shutil", "socket",
-    "pickle", "marshal", "ctypes", "runpy", "code", "codeop", "pty", "io", "pathlib",
-    "tempfile", "webbrowser", "urllib", "http", "multiprocessing", "threading", "signal",
-)
-
-
-def _declared_trust(declared) -> list[str]:
-    """The types ``config.json`` declares trusted, minus those never trusted on its word."""
-    if not isinstance(declared, list):
-        return []
-    return [
-        name for name in declared
-        if isinstance(name, str) and name.split(".")[0] not in _NEVER_TRUSTED_BY_DECLARATION
-    ]
+    at = f", revision={revision!r}" if revision else ""
+    return load_model_file(
+        model_path, repo_id, trusted=trusted, revision=revision,
+        call=f"get_model_output({repo_id!r}, data{at}, trusted={{trusted}})",
+    )
 
 
 def _model_input(model, data, sklearn: dict, task: str):

@@ -310,7 +310,11 @@ class HubMagics(Magics):
     @argument("repo_id", nargs="?", help="Hub repository id, e.g. 'me/iris-classifier' (default: the one just pushed).")
     @argument("--revision", help="Branch, tag, PR ref (refs/pr/1) or commit.")
     @argument("--as", dest="name", help="Variable to bind the model to (default: model).")
-    @argument("--trust", nargs="+", default=None, help="Types to trust when loading a skops file.")
+    @argument(
+        "--trust", nargs="+", default=None,
+        help="Types to trust beyond skops' defaults and scikit-learn/NumPy/SciPy classes (as the refusal "
+        "lists them), or 'all' to trust the file entirely (a pickle this machine did not push needs it).",
+    )
     @argument("--token", help="Hub token for private repositories.")
     @line_magic
     @_user_errors

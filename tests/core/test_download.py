@@ -1,4 +1,4 @@
-"""hubmagic.load / download_repo: bring a published model back, with skops' trust rules."""
+"""hubmagic.load / download_repo: bring a published model back, under hubmagic's trust policy."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.tree import DecisionTreeClassifier
 
 import hubmagic
@@ -82,22 +84,27 @@ def test_a_repo_without_model_config_is_explained(alice_token, api, repo_name):
 
 def test_untrusted_types_are_listed_with_the_call_that_trusts_them(tmp_path, alice_token, repo_name):
     repo_id = f"alice/{repo_name}"
-    model = DecisionTreeClassifier(random_state=0).fit(X, y)
+    # scikit-learn's Tree class is trusted; a NumPy *function* (numpy.round) is not.
+    model = make_pipeline(FunctionTransformer(np.round), DecisionTreeClassifier(random_state=0)).fit(X, y)
     publish_model(tmp_path, model, repo_id, alice_token)
 
     with pytest.raises(UntrustedTypesError) as err:
         hubmagic.load(repo_id)
 
-    assert err.value.untrusted == ["sklearn.tree._tree.Tree"]
-    assert f"hubmagic.load({repo_id!r}, trusted=['sklearn.tree._tree.Tree'])" in str(err.value)
-    loaded = hubmagic.load(repo_id, trusted=["sklearn.tree._tree.Tree"])
+    assert err.value.untrusted == ["numpy.round"]
+    assert f"hubmagic.load({repo_id!r}, trusted=['numpy.round'])" in str(err.value)
+    assert f"%hub_load {repo_id} --trust numpy.round" in str(err.value)
+    loaded = hubmagic.load(repo_id, trusted=["numpy.round"])
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
 
-def test_pickle_from_a_foreign_namespace_is_refused(tmp_path, alice_token, bob_token, repo_name, monkeypatch):
+def test_a_pickle_pushed_from_another_machine_is_refused(tmp_path, alice_token, bob_token, repo_name, monkeypatch):
     repo_id = f"alice/{repo_name}"
-    model = LogisticRegression(max_iter=500).fit(X, y)
-    publish_model(tmp_path, model, repo_id, alice_token, model_format="pickle")
+    # Bytes no other test pushes from this machine (the ledger is keyed by content).
+    model = LogisticRegression(max_iter=500, C=0.31).fit(X, y)
+    with monkeypatch.context() as elsewhere:  # another machine: its own HF_HOME, its own ledger
+        elsewhere.setenv("HF_HOME", str(tmp_path / "other-machine"))
+        publish_model(tmp_path, model, repo_id, alice_token, model_format="pickle")
 
     # bob is logged in; the repo belongs to alice
     monkeypatch.setenv("HF_TOKEN", bob_token)
@@ -110,7 +117,7 @@ def test_pickle_from_a_foreign_namespace_is_refused(tmp_path, alice_token, bob_t
     np.testing.assert_array_equal(trusted.predict(X), model.predict(X))
 
 
-def test_pickle_from_your_own_namespace_or_org_loads(tmp_path, alice_token, repo_name, monkeypatch):
+def test_a_pickle_pushed_from_this_machine_loads(tmp_path, alice_token, repo_name, monkeypatch):
     model = LogisticRegression(max_iter=500).fit(X, y)
     for repo_id in (f"alice/{repo_name}", f"acme/{repo_name}"):
         publish_model(tmp_path, model, repo_id, alice_token, model_format="pickle")
@@ -120,7 +127,9 @@ def test_pickle_from_your_own_namespace_or_org_loads(tmp_path, alice_token, repo
 
 def test_anonymous_pickle_load_is_refused(tmp_path, alice_token, repo_name, monkeypatch):
     repo_id = f"alice/{repo_name}"
-    publish_model(tmp_path, LogisticRegression(max_iter=500).fit(X, y), repo_id, alice_token, model_format="pickle")
+    with monkeypatch.context() as elsewhere:
+        elsewhere.setenv("HF_HOME", str(tmp_path / "other-machine"))
+        publish_model(tmp_path, LogisticRegression(max_iter=500, C=0.37).fit(X, y), repo_id, alice_token, model_format="pickle")
     monkeypatch.delenv("HF_TOKEN", raising=False)
     from huggingface_hub import constants
 

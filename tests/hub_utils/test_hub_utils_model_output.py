@@ -1,4 +1,4 @@
-"""get_model_output: the model of a Hub repository, run locally, under skops' trust rules."""
+"""get_model_output: the model of a Hub repository, run locally, under hubmagic's trust policy."""
 
 from __future__ import annotations
 
@@ -37,15 +37,19 @@ def test_pickle_of_an_organization_the_user_belongs_to(alice_token, repo_name, i
     np.testing.assert_array_equal(output, iris_model.predict(X.head(5)))
 
 
-def test_someone_elses_pickle_needs_trusted_true(alice_token, bob_token, repo_name, init_repo, iris_model, iris_frame):
-    X, _ = iris_frame
-    repo_id = _publish(init_repo(iris_model), f"bob/{repo_name}", bob_token)
+def test_someone_elses_pickle_needs_trusted_true(alice_token, bob_token, repo_name, init_repo, iris_frame, monkeypatch, tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = iris_frame
+    iris_model = LogisticRegression(max_iter=500, C=0.29).fit(X, y)  # bytes only bob has pushed
+    with monkeypatch.context() as bobs_machine:  # bob pushes from his machine (his own ledger)
+        bobs_machine.setenv("HF_HOME", str(tmp_path / "bob-home"))
+        repo_id = _publish(init_repo(iris_model), f"bob/{repo_name}", bob_token)
 
     with pytest.raises(UntrustedTypesError, match="loading a pickle runs whatever code it contains") as info:
         hub_utils.get_model_output(repo_id, X.head(5), token=alice_token)
     assert f"get_model_output('{repo_id}', data, trusted=True)" in str(info.value)
-    # without any token nobody can tell whose repository it is
-    with pytest.raises(UntrustedTypesError, match="no token was given"):
+    with pytest.raises(UntrustedTypesError, match="pushed from this machine"):
         hub_utils.get_model_output(repo_id, X.head(5))
 
     output = hub_utils.get_model_output(repo_id, X.head(5), token=alice_token, trusted=True)
@@ -64,14 +68,18 @@ def _rounding_model(iris_frame):
     ).fit(X, y)
 
 
-def test_skops_file_loads_with_the_types_its_config_declares(alice_token, repo_name, init_repo, iris_frame):
+def test_types_a_config_declares_are_not_trusted_on_their_own(alice_token, repo_name, init_repo, iris_frame):
     X, _ = iris_frame
     model = _rounding_model(iris_frame)
     repo = init_repo(model, model_format="skops")
+    assert hub_utils.get_config(repo)["sklearn"]["trusted_types"] == ["functools.partial", "numpy.round"]
     repo_id = _publish(repo, f"alice/{repo_name}", alice_token)
 
+    # config.json is the repository author's claim: the user names the types themselves
+    with pytest.raises(UntrustedTypesError, match="functools.partial, numpy.round"):
+        hub_utils.get_model_output(repo_id, X.tail(7))
     # public skops repo: no token needed, as in the docs' snippet
-    output = hub_utils.get_model_output(repo_id, X.tail(7))
+    output = hub_utils.get_model_output(repo_id, X.tail(7), trusted=["functools.partial", "numpy.round"])
 
     np.testing.assert_array_equal(output, model.predict(X.tail(7)))
 
