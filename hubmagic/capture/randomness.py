@@ -75,7 +75,7 @@ def random_state_kind(path: str) -> str | None:
             for attribute in parts[cut:]:
                 obj = getattr(obj, attribute)
             parameters = inspect.signature(obj).parameters
-        except (AttributeError, TypeError, ValueError):
+        except Exception:  # noqa: BLE001 - e.g. an experimental class not enabled: unknown
             return None
         if "random_state" not in parameters or parameters["random_state"].default is not None:
             return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
+from hubmagic.capture.effects import MUTATING_METHODS
 from hubmagic.capture.records import CellRecord
 from hubmagic.capture.slicer import (
     SliceResult,
@@ -217,9 +218,15 @@ def _why_dropped(units: list[Unit]) -> str:
     notes = [u.statement.note for u in units if u.statement.note]
     if notes and all(u.statement.kind in ("dropped", "comment") for u in units):
         return "; ".join(notes)
-    if all(not (u.statement.binds or u.statement.imports or u.statement.mutates) for u in units):
+    if not any(u.statement.binds or u.statement.imports or u.statement.mutates
+               or any(_changes(call) for call in u.statement.calls) for u in units):
         return "display or exploration only"
     return "does not feed the model"
+
+
+def _changes(call) -> bool:
+    """``df.dropna(inplace=True)``, ``model.fit(X)``: a call that surely changes its object."""
+    return call.inplace or (bool(call.chain) and call.chain[-1] in MUTATING_METHODS)
 
 
 def _header(notebook, kept, all_cells) -> str:
