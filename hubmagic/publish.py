@@ -316,7 +316,7 @@ def _pr_base(folder, endpoint, repo_id, revision, head, parent_commit) -> str | 
 def _parent_commit(folder, endpoint, repo_id, revision, head, remote, diff: FolderDiff, *, parent_commit, create_pr, overwrite):
     """``(parent commit to send, refusal message or None)``."""
     if head is None or create_pr:
-        return None, None
+        return head, None  # a new repo's parent is its initial commit, known once created
     if parent_commit:
         return parent_commit, None  # the caller's choice: the Hub refuses it (412) if stale
     base = repo_state.last_commit(folder, endpoint, repo_id, revision)
