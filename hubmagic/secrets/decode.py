@@ -222,32 +222,58 @@ def npy_strings(data: bytes) -> Iterator[tuple[str, str]]:
             yield "", text, 0
 
 
-def pickle_strings(data: bytes) -> Iterator[tuple[str, str]]:
+def _pickle_value(arg):
+    """The text a pickle opcode's argument holds, if any."""
+    if isinstance(arg, str):
+        return arg
+    if isinstance(arg, (bytes, bytearray)) and len(arg) >= MIN_STRING:
+        found = text_encoding(bytes(arg[:SNIFF_SIZE]))  # an array's raw buffer: UTF-32 text
+        if found:
+            return bytes(arg).decode(found[0], "replace").replace("\0", "\n")
+    return None
+
+
+def pickle_strings(data: bytes) -> Iterator[tuple[str, str, int]]:
     """Strings of a pickle from its opcodes (nothing is loaded or called).
 
-    Each value is paired with the string just before it (a dict key or attribute
-    name in a pickled ``__dict__``); raw buffers (a string array's UTF-32 data) are
-    decoded like a file.
+    Every string is reported, and a string stored in a dict (an object's
+    ``__dict__``) under a string key is reported with that key too: the pickle
+    machine's stack is followed with each opcode's documented stack effect.
     """
-    key = ""
+    mark = pickletools.markobject
+    stack: list = []
     try:
-        for _, arg, _ in pickletools.genops(io.BytesIO(data)):
-            if isinstance(arg, (bytes, bytearray)) and len(arg) >= MIN_STRING:
-                found = text_encoding(bytes(arg[:SNIFF_SIZE]))
-                if found:
-                    yield key, bytes(arg).decode(found[0], "replace").replace("\0", "\n"), 0
-            elif isinstance(arg, str):
-                if len(arg) >= MIN_STRING:
-                    yield key, arg, 0
-                key = arg if len(arg) <= 64 else key
+        for opcode, arg, _ in pickletools.genops(io.BytesIO(data)):
+            value = _pickle_value(arg)
+            if value is not None and len(value) >= MIN_STRING:
+                yield "", value, 0
+            before, after = opcode.stack_before, opcode.stack_after
+            if before == after:
+                continue  # MEMOIZE, PUT ...: the stack is unchanged
+            popped: list = []
+            if mark in before:
+                while stack and stack[-1] is not mark:
+                    popped.insert(0, stack.pop())
+                if stack:
+                    stack.pop()
+                below = before.index(mark)
+            else:
+                below = len(before)
+            popped = [stack.pop() if stack else None for _ in range(below)][::-1] + popped
+            if opcode.name in ("SETITEM", "SETITEMS"):
+                items = popped[1:]
+                for key, item in zip(items[::2], items[1::2]):
+                    if isinstance(key, str) and isinstance(item, str) and len(item) >= MIN_STRING:
+                        yield key, item, 0
+            stack += [mark if kind is mark else value for kind in after]
     except Exception:  # noqa: BLE001 - a truncated or non-standard pickle: keep what was walked
         return
 
 
-# skops' schema.json wraps every value in these keys; the name a value is stored
-# under is the nearest key that is not one of them
-_STRUCTURE_KEYS = {"content", "__class__", "__module__", "__loader__", "__id__", "is_json",
-                   "key_types", "type", "shape", "file", "__reduce__", "args", "attrs"}
+# skops' schema.json wraps every value in a node: its metadata is not user data, and
+# the name a value is stored under is the nearest key that is not part of the node
+_NODE_METADATA = {"__class__", "__module__", "__loader__", "__id__", "is_json", "key_types", "type", "shape", "file"}
+_NODE_CONTENT = {"content", "args", "attrs", "__reduce__"}
 
 
 def json_strings(obj, key: str = "") -> Iterator[tuple[str, str, int]]:
@@ -255,9 +281,11 @@ def json_strings(obj, key: str = "") -> Iterator[tuple[str, str, int]]:
     if isinstance(obj, dict):
         for k, v in obj.items():
             k = str(k)
-            if len(k) >= MIN_STRING:
+            if k in _NODE_METADATA:
+                continue
+            if len(k) >= MIN_STRING and k not in _NODE_CONTENT:
                 yield key, k, 0
-            yield from json_strings(v, key if k in _STRUCTURE_KEYS else k)
+            yield from json_strings(v, key if k in _NODE_CONTENT else k)
     elif isinstance(obj, (list, tuple)):
         for item in obj:
             yield from json_strings(item, key)

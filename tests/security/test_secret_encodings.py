@@ -102,6 +102,32 @@ def test_third_party_token_in_a_fitted_attribute(model_format, model_file, remot
     assert (model_file, "GitHub token") in found  # the card's model diagram may show it too
 
 
+@pytest.mark.parametrize("model_format, model_file", [("skops", "model.skops"), ("pickle", "model.pkl")])
+def test_aws_secret_kept_in_a_fitted_attribute_is_found_by_its_name(model_format, model_file, remote, alice_token):
+    """A 40-character AWS secret has no prefix: only the name it is stored under tells."""
+    repo_id, api = remote
+    X, model = small_model()
+    model.fit(X, [0, 1, 0, 1, 0, 1])
+    model.aws_secret_access_key_ = AWS_SECRET  # e.g. set by a custom estimator's fit
+
+    found = refused(
+        lambda: hubmagic.push_to_hub(model, repo_id, token=alice_token, model_format=model_format),
+        repo_id, api, AWS_SECRET,
+    )
+    assert (model_file, "AWS secret access key") in found
+
+
+@pytest.mark.parametrize("model_format", ["skops", "pickle"])
+def test_a_clean_text_model_with_credential_words_in_its_vocabulary_publishes(model_format, remote, alice_token):
+    """Words such as "password" or "secret_key" in a fitted vocabulary are not secrets."""
+    repo_id, api = remote
+    docs = ["reset your password here", "the secret_key_base setting", "api_token expired", "login works"] * 3
+    model = make_pipeline(CountVectorizer(), LogisticRegression()).fit(docs, [0, 1] * 6)
+
+    hubmagic.push_to_hub(model, repo_id, data=docs, token=alice_token, model_format=model_format)
+    assert api.repo_exists(repo_id)
+
+
 def test_aws_secret_in_an_example_input_column_and_the_card(remote, alice_token):
     """An audit table with a credentials column the model never uses: the first rows go
     to config.json's ``example_input`` and to the card's widget, the key one line above
