@@ -56,6 +56,13 @@ class CaptureSession:
     recorder: Recorder
     figures: FigureCapture
 
+    def figures_note(self) -> str | None:
+        """What to say beside the list of figures: figures drawn before ``%load_ext hubmagic``
+        (re-run those cells), stale figures left out, or that none was captured yet."""
+        from hubmagic.capture.staleness import figures_report
+
+        return figures_report(self.figures, self.recorder.records)
+
 
 _SESSIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -67,9 +74,10 @@ def register(shell, *, include_history: bool = True) -> CaptureSession:
     """
     session = _SESSIONS.get(shell)
     if session is None:
-        session = CaptureSession(
-            Recorder(shell, include_history=include_history), FigureCapture(shell)
-        )
+        recorder = Recorder(shell, include_history=include_history)
+        # The figures look at the recorded cells to tell the stale ones.
+        figures = FigureCapture(shell, history=lambda: recorder.records)
+        session = CaptureSession(recorder, figures)
         _SESSIONS[shell] = session
     session.recorder.register()
     session.figures.register()

@@ -13,6 +13,10 @@ Three display routes are covered:
 
 A figure object is captured once per content: seen again unchanged it is
 skipped; changed by a later cell it is captured again under the same name.
+
+A figure belongs to the model only if nothing it shows changed after it was
+drawn: a training curve of a model refitted later (or a plot of data changed
+since) is stale and not published unless the user includes it (``refresh``).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ class CapturedFigure:
         png: the PNG bytes.
         caption: the text shown under the figure in the model card.
         include: published with the repository or not.
+        stale: why the figure no longer shows the model (``""`` when it does).
     """
 
     name: str
@@ -45,6 +50,7 @@ class CapturedFigure:
     png: bytes
     caption: str = ""
     include: bool = True
+    stale: str = ""
 
 
 class FigureCapture:
@@ -54,9 +60,11 @@ class FigureCapture:
     >>> [f.name for f in figures.figures]                    # doctest: +SKIP
     """
 
-    def __init__(self, shell, *, dpi: int = 100):
+    def __init__(self, shell, *, dpi: int = 100, history=None):
         self.shell = shell
         self.dpi = dpi
+        self.history = history  # () -> the recorded cells, to tell stale figures
+        self._chosen: set[str] = set()  # names the user included or excluded
         self.figures: list[CapturedFigure] = []
         self._by_figure: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._hashes: set[str] = set()
@@ -115,26 +123,48 @@ class FigureCapture:
     def include(self, *names: str) -> None:
         for name in names:
             self.get(name).include = True
+            self._chosen.add(name)
 
     def exclude(self, *names: str) -> None:
         for name in names:
             self.get(name).include = False
+            self._chosen.add(name)
 
     def only(self, *names: str) -> None:
         """Publish exactly these figures."""
         chosen = {self.get(name).name for name in names}
         for figure in self.figures:
             figure.include = figure.name in chosen
+            self._chosen.add(figure.name)
+
+    def refresh(self) -> list[CapturedFigure]:
+        """Mark the figures whose content changed since they were drawn; returns them.
+
+        A stale figure is left out unless the user chose it (``include``).
+        """
+        if self.history is None or not self.figures:
+            return []
+        from hubmagic.capture.staleness import stale_reasons
+
+        reasons = stale_reasons(self.history(), {f.execution_count for f in self.figures})
+        for figure in self.figures:
+            figure.stale = reasons.get(figure.execution_count, "")
+            if figure.name not in self._chosen:
+                figure.include = not figure.stale
+        return [f for f in self.figures if f.stale]
 
     def set_caption(self, name: str, caption: str) -> None:
         self.get(name).caption = caption
 
     @property
     def included(self) -> list[CapturedFigure]:
+        """The figures to publish (stale ones only if the user included them)."""
+        self.refresh()
         return [f for f in self.figures if f.include]
 
     def clear(self) -> None:
         self._cell_start = 0
+        self._chosen.clear()
         self.figures.clear()
         self._by_figure = weakref.WeakKeyDictionary()
         self._hashes.clear()
