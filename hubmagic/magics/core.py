@@ -436,8 +436,9 @@ class HubMagics(Magics):
         self.capture.figures.include(*args.include)
         self.capture.figures.exclude(*args.exclude)
         figures = self.capture.figures.figures
-        if not figures:
-            print("No figures captured yet: display a matplotlib figure in a cell after %load_ext hubmagic.")
+        note = self.capture.figures_note()  # also leaves out figures drawn before a refit
+        if note:
+            print(note)
         for fig in figures:
             mark = "x" if fig.include else " "
             print(f"[{mark}] {fig.name}  (In[{fig.execution_count}]) {fig.caption or ''}".rstrip())
