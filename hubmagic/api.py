@@ -33,6 +33,7 @@ def push_to_hub(
     model_format: str = "skops",
     license: str | None = None,
     overwrite: bool = False,
+    notebook=None,
 ) -> PushResult:
     """Publish a fitted scikit-learn estimator to the Hub in one commit.
 
@@ -52,6 +53,8 @@ def push_to_hub(
         commit_message, private, create_pr, revision, allow_patterns, ignore_patterns,
             token: as in ``huggingface_hub.HfApi.upload_folder``.
         task, model_format, license: as in ``ModelRepository.init``.
+        notebook: path of the notebook that made the model: published without its
+            outputs and linked from the card (as ``ModelRepository.init(notebook=...)``).
         overwrite: replace remote copies of the generated files changed by someone else.
 
     Returns:
@@ -81,6 +84,7 @@ def push_to_hub(
             task=task,
             model_format=model_format,
             license=license,
+            notebook=notebook,
         )
         state = repo.state
         state["remotes"] = repo_state.read_state(record)["remotes"]

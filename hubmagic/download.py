@@ -11,6 +11,7 @@ import re
 import shutil
 from pathlib import Path
 
+from hubmagic import local_modules
 from hubmagic.endpoint import hf_api
 from hubmagic.errors import InvalidInputError, RemoteNotFoundError
 from hubmagic.identity import check_repo_id, resolve_token
@@ -147,6 +148,8 @@ def fetch_model(
     # Take the model from the very commit the config came from.
     pinned = config_path.parent.name if _SHA.fullmatch(config_path.parent.name) else revision
     model_path = _download_file(api, repo_id, file, pinned, kwargs)
+    for module_file in local_modules.listed_files(config):  # code the model imports: beside it
+        _download_file(api, repo_id, module_file, pinned, kwargs)
     return config, model_path, model_format
 
 
@@ -189,4 +192,7 @@ def load_model_file(path, repo_id: str, *, trusted=None, revision: str | None = 
         call = f"hubmagic.load({repo_id!r}{at}, trusted={{trusted}})"
         magic = f"%hub_load {repo_id}" + (f" --revision {revision}" if revision else "") + " --trust {types}"
     source = f"the model of {repo_id}" + (f" at revision {revision}" if revision else "") + f" ({Path(path).name})"
-    return persist.load(path, trusted=trusted, source=source, call=call, magic=magic)
+    # Modules the repository ships for its model are importable for this load only;
+    # persist.load checks trust before anything is imported.
+    with local_modules.importable_beside(path):
+        return persist.load(path, trusted=trusted, source=source, call=call, magic=magic)

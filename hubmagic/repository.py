@@ -118,6 +118,7 @@ class ModelRepository:
         script_info: dict | None = None,
         figures=None,
         extra_files=None,
+        notebook=None,
     ) -> ModelRepository:
         """Build or refresh the repository of a fitted estimator.
 
@@ -135,12 +136,20 @@ class ModelRepository:
             train_script: text of ``train.py``. script_info: what the card says about it.
             figures: objects with ``.name``, ``.png`` (bytes), ``.caption`` (or such dicts).
             extra_files: paths of files to copy in (like ``add_files``).
+            notebook: path of the notebook that made the model, published without its
+                outputs (``hubmagic.notebook_file``) and linked from the card; kept on a
+                refresh that does not give it.
+
+        Modules from beside the notebook (under the working directory, not installed) that
+        the model's functions and classes come from are copied in and listed in
+        ``config.json`` (``hubmagic.local_modules``), so the model loads from a download.
 
         Returns:
             The repository.
         """
         from hubmagic import config as model_config
-        from hubmagic import persist
+        from hubmagic import local_modules, persist
+        from hubmagic.notebook_file import find_notebook, write_stripped_notebook
 
         if repo_id is not None:
             check_repo_id(repo_id)
@@ -154,6 +163,7 @@ class ModelRepository:
         for path in extra:
             if not path.is_file():
                 raise InvalidInputError(f"Cannot add {str(path)!r} to the repository: no such file.")
+        notebook = find_notebook(notebook) if notebook is not None else None
 
         name = name or (repo_id.split("/")[-1] if repo_id else None) or (Path(dst).name if dst else None) or "model"
         dst = Path(dst) if dst is not None else Path("hub") / safe_name(name)
@@ -167,17 +177,31 @@ class ModelRepository:
             model_file = persist.model_file_name(model_format)
             persist.dump(model, tmp / model_file, model_format)
             trusted = persist.untrusted_types(tmp / model_file) if model_format == "skops" else None
-            config = model_config.build_config(
-                model, data, task=task, requirements=requirements, model_file=model_file,
-                model_format=model_format, trusted_types=trusted,
-            )
-            model_config.write_config(config, tmp / "config.json")
             if train_script is not None:
                 (tmp / "train.py").write_text(train_script, encoding="utf-8")
             elif old and (dst / "train.py").is_file():
                 shutil.copy2(dst / "train.py", tmp / "train.py")
+            roots = [Path.cwd()] + ([notebook.parent] if notebook else [])
+            modules = local_modules.find_local_modules(model, type_names=trusted or (), roots=roots)
+            module_files = local_modules.copy_local_modules(modules, tmp)
+            config = model_config.build_config(
+                model, data, task=task, requirements=requirements, model_file=model_file,
+                model_format=model_format, trusted_types=trusted, local_modules=module_files,
+                train_script=(tmp / "train.py").read_text(encoding="utf-8") if (tmp / "train.py").is_file() else None,
+            )
+            model_config.write_config(config, tmp / "config.json")
             figure_entries = write_figures(tmp, figures) if figures is not None else copy_figures(dst, tmp, old)
-            added = carry_added_files(dst, tmp, old_state, extra, old)
+            if notebook is not None:
+                notebook_name = write_stripped_notebook(notebook, tmp)
+            else:
+                notebook_name = old_state.get("settings", {}).get("notebook")
+            # What hubmagic itself copied in last time and no longer wants is not carried over.
+            dropped = local_modules.listed_files(old.config) if old and (dst / "config.json").is_file() else []
+            if notebook is not None and old_state.get("settings", {}).get("notebook"):
+                dropped.append(old_state["settings"]["notebook"])
+            added = carry_added_files(dst, tmp, old_state, extra, old, dropped=dropped)
+            if notebook_name and not (tmp / notebook_name).is_file():
+                notebook_name = None  # deleted by the user since: no link to a missing file
 
             metrics = None
             if labels is not None:
@@ -186,7 +210,8 @@ class ModelRepository:
                 metrics = model_metrics.compute_metrics(model, data, labels, config["sklearn"].get("task"))
             card_repo_id = repo_id or old_state.get("repo_id")
             new_text = render_card(model, config, tmp, repo_id=card_repo_id, metrics=metrics, license=license,
-                                    figures=figure_entries, script_info=script_info, model_format=model_format)
+                                    figures=figure_entries, script_info=script_info, model_format=model_format,
+                                    notebook=notebook_name)
             mine = (dst / "README.md").read_text(encoding="utf-8") if old and (dst / "README.md").is_file() else None
             base_file = dst / repo_state.STATE_DIR / GENERATED_CARD
             # A README hubmagic did not write (downloaded, hand-made) is all the user's: an
@@ -201,6 +226,7 @@ class ModelRepository:
                 "model_format": model_format,
                 "license": license,
                 "added_files": added,
+                "notebook": notebook_name,
             }
             if repo_id:
                 state["repo_id"] = repo_id

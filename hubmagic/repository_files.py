@@ -58,16 +58,21 @@ def copy_figures(dst: Path, tmp: Path, old) -> list[dict]:
 _GENERATED = {"config.json", "README.md", "train.py", "model.skops", "model.pkl"}
 
 
-def carry_added_files(dst: Path, tmp: Path, old_state: dict, extra: list[Path], old) -> list[str]:
-    """Keep every file of the old folder that hubmagic does not generate, then add ``extra``."""
+def carry_added_files(dst: Path, tmp: Path, old_state: dict, extra: list[Path], old, dropped=()) -> list[str]:
+    """Keep every file of the old folder that hubmagic does not generate, then add ``extra``.
+
+    ``dropped``: files of the old folder hubmagic wrote that are no longer wanted (local
+    modules the refitted model does not use any more).
+    """
     added = list(old_state.get("settings", {}).get("added_files", [])) if old else []
+    dropped = set(dropped) - set(added)
     if old:
         for dirpath, dirnames, filenames in os.walk(dst):
             rel_dir = Path(dirpath).relative_to(dst)
             dirnames[:] = [d for d in dirnames if not (rel_dir == Path(".") and d in (repo_state.STATE_DIR, "figures"))]
             for name in filenames:
                 rel = (rel_dir / name).as_posix()
-                if rel in _GENERATED or (tmp / rel).exists():
+                if rel in _GENERATED or rel in dropped or (tmp / rel).exists():
                     continue
                 (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(dst / rel, tmp / rel)
@@ -78,13 +83,13 @@ def carry_added_files(dst: Path, tmp: Path, old_state: dict, extra: list[Path], 
     return [rel for rel in added if (tmp / rel).is_file()]
 
 
-def render_card(model, config, tmp: Path, *, repo_id, metrics, license, figures, script_info, model_format) -> str:
+def render_card(model, config, tmp: Path, *, repo_id, metrics, license, figures, script_info, model_format, notebook=None) -> str:
     from hubmagic.card import build_default_card
 
     trusted = config["sklearn"].get("trusted_types") if model_format == "skops" else None
     card = build_default_card(
         model, config, repo_id=repo_id, metrics=metrics, license=license, figures=figures,
-        script_info=script_info, trusted_types=trusted, model_format=model_format,
+        script_info=script_info, trusted_types=trusted, model_format=model_format, notebook=notebook,
     )
     card.save(tmp / "README.md")
     return (tmp / "README.md").read_text(encoding="utf-8")

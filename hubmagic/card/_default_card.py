@@ -27,7 +27,7 @@ from hubmagic.card._snippets import (
     get_started_code,
 )
 from hubmagic.errors import InvalidInputError
-from hubmagic.metrics import METRIC_INFO
+from hubmagic.metrics import METRIC_INFO, round_metric
 
 PLACEHOLDER = "[More Information Needed]"
 EVAL_DATASET_TYPE = "custom"
@@ -40,6 +40,8 @@ TRAINING = "Model description/Training Procedure"
 SCRIPT = "Model description/Training Procedure/Training Script"
 EVALUATION = "Model description/Evaluation Results"
 FIGURES = "Model description/Figures"
+LOCAL_CODE = "Model description/Training Procedure/Code the model imports"
+NOTEBOOK = "Model description/Training Procedure/Notebook"
 
 
 def build_default_card(
@@ -53,6 +55,7 @@ def build_default_card(
     script_info: Mapping[str, Any] | None = None,
     trusted_types: list[str] | None = None,
     model_format: str = "skops",
+    notebook: str | None = None,
 ) -> Card:
     """The full default card of a model repository.
 
@@ -70,6 +73,8 @@ def build_default_card(
         trusted_types: The ``trusted=`` list of the skops file; computed from the
             model when ``None``.
         model_format: ``"skops"`` or ``"pickle"``; the config's value wins.
+        notebook: The repository path of the notebook that made the model
+            (``"analysis.ipynb"``), linked from the card.
 
     Returns:
         A :class:`Card` ready to ``save(folder / "README.md")``.
@@ -104,14 +109,20 @@ def build_default_card(
 
     card.add(**{DESCRIPTION: _description(model, task, sk) + "\n\n" + PLACEHOLDER})
     card.add(**{USES: PLACEHOLDER})
+    local_files = list(sk.get("local_modules") or [])
     if script_info:
         card.add(**{SCRIPT: _script_section(script_info, custom)})
+    if local_files:
+        card.add(**{LOCAL_CODE: _local_code_section(local_files)})
+    if notebook:
+        card.add(**{NOTEBOOK: _notebook_section(notebook)})
     _add_evaluation(card, metrics)
     _add_figures(card, figures)
     card.add(
         **{
             GET_STARTED: _get_started(
-                model, sk, repo_id, model_file, model_format, trusted_types, custom
+                model, sk, repo_id, model_file, model_format, trusted_types, custom,
+                local_files,
             )
         }
     )
@@ -180,8 +191,10 @@ def _add_evaluation(card: Card, metrics: Mapping[str, float] | None) -> None:
             }
         )
         return
+    # Rounded for reading; the model-index metadata keeps the exact values.
     pretty = {
-        METRIC_INFO.get(name, (name, name))[1]: value for name, value in metrics.items()
+        METRIC_INFO.get(name, (name, name))[1]: round_metric(value)
+        for name, value in metrics.items()
     }
     card.add_metrics(
         section=EVALUATION,
@@ -260,7 +273,29 @@ def _script_section(script_info: Mapping[str, Any], custom: list[str]) -> str:
     return "\n\n".join(parts)
 
 
-def _get_started(model, sk, repo_id, model_file, model_format, trusted, custom) -> str:
+def _local_code_section(files: list[str]) -> str:
+    from hubmagic.local_modules import module_names
+
+    names = ", ".join(f"`{name}`" for name in module_names(files))
+    links = ", ".join(f"[`{f}`]({f})" for f in files)
+    return (
+        f"The model uses functions or classes of {names}, code that sat beside the "
+        f"training notebook rather than an installed package. It is published here "
+        f"({links}): loading the model needs it importable, so the code below downloads "
+        "it with the model and puts its folder on the import path, and `train.py` "
+        "imports it from beside itself. Its types are in the `trusted` list: read "
+        "the code before you trust them."
+    )
+
+
+def _notebook_section(notebook: str) -> str:
+    return (
+        f"[`{notebook}`]({notebook}) is the notebook that made this model, with its "
+        "outputs, execution counts and widget state removed."
+    )
+
+
+def _get_started(model, sk, repo_id, model_file, model_format, trusted, custom, local_files) -> str:
     task = sk.get("task") or ""
     code = get_started_code(
         file_name=model_file,
@@ -270,6 +305,7 @@ def _get_started(model, sk, repo_id, model_file, model_format, trusted, custom) 
         text_input=task.startswith("text"),
         array_input=getattr(model, "feature_names_in_", None) is None,
         example="example_input" in sk,
+        local_files=local_files,
     )
     parts = [
         "Load the model from the Hub and predict on the example input of `config.json`:"

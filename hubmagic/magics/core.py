@@ -235,6 +235,7 @@ class HubMagics(Magics):
             train_script=script.text,
             script_info=script_info,
             figures=self.capture.figures.included,
+            notebook=options.get("notebook"),
         )
 
     def _rebuild(self, why: str, *, verify: bool = False) -> None:
@@ -279,6 +280,10 @@ class HubMagics(Magics):
     @argument("--token", help="Hub token (default: HF_TOKEN or the one saved by %%hub_login).")
     @argument("--dry-run", action="store_true", help="Show what would be published; change nothing.")
     @argument("--redact", action="store_true", help="Replace credentials found in the files by environment lookups.")
+    @argument(
+        "--notebook", nargs="?", const="", default=None, metavar="PATH",
+        help="Also publish this notebook (outputs stripped); its path is found when Jupyter gives it to the kernel.",
+    )
     @line_magic
     @_user_errors
     def hub_push(self, line=""):
@@ -286,13 +291,24 @@ class HubMagics(Magics):
 
         Refuses to overwrite a remote that changed since the last push (use --create-pr, or
         `%hub_load` the remote first), and refuses to publish credentials it finds.
+        `--notebook` adds the notebook as last saved, without outputs, execution counts or
+        widget state, linked from the card (give its path where Jupyter does not tell the
+        kernel, e.g. in a plain IPython session); later `%hub_init` refreshes copy it again.
 
         Example::
 
             %hub_push --repo-id me/iris-classifier --private
+            %hub_push --notebook
         """
         args = _parse(self.hub_push, line)
         repo = self._current()
+        if args.notebook is not None:
+            from hubmagic.notebook_file import find_notebook
+
+            found = find_notebook(args.notebook or None, self.shell.user_ns)
+            self._options.setdefault(self.model_name, {})["notebook"] = str(found.resolve())
+            self._rebuild(f"adding the notebook {found.name} (as last saved)")
+            repo = self.repository
         private = True if (args.private or self.private) else None
         result = repo.push(
             repo_id=args.repo_id,
