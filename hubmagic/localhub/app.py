@@ -167,7 +167,7 @@ async def _receive_body(request: Request, limit: int) -> BinaryIO:
                               "Send large files through LFS (huggingface_hub does so for files over 10 MiB).")
     if declared and declared.isdigit() and int(declared) > limit:
         raise too_large
-    sink = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    sink = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed by Call.close()
     try:
         size, chunks = 0, request.stream().__aiter__()
         while True:

@@ -4,6 +4,7 @@ the caller's own namespace, and its folder never leaves the data dir."""
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 import pytest
 import requests
@@ -23,7 +24,7 @@ def alice_private(api, repo_name, tmp_path):
 
 def _assert_intact(api, repo_id, tmp_path):
     path = hf_hub_download(repo_id, "secret.txt", token=api.token, cache_dir=tmp_path / secrets.token_hex(4))
-    assert open(path, "rb").read() == b"alice's weights\n"
+    assert Path(path).read_bytes() == b"alice's weights\n"
     assert api.model_info(repo_id).private is True
 
 
