@@ -75,7 +75,7 @@ def send_commit(api, folder: Path, repo_id, revision, paths, diff: FolderDiff, p
     branch afterwards. ``seen_base`` is the commit this folder last saw (for the message
     when the branch moved), ``None`` for a first push.
     """
-    from httpx2 import TransportError
+    from httpx2 import ConnectError, TransportError
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete
     from huggingface_hub.errors import HfHubHTTPError
 
@@ -93,6 +93,8 @@ def send_commit(api, folder: Path, repo_id, revision, paths, diff: FolderDiff, p
         if status is None or status < 500:
             raise
         lost = exc
+    except ConnectError:
+        raise  # the request never left: nothing was published, as the generic message says
     except TransportError as exc:
         lost = exc
     except RuntimeError as exc:

@@ -266,6 +266,24 @@ def test_a_commit_that_never_reached_the_hub_says_nothing_was_published(proxy, a
     assert (folder / "notes.txt").read_bytes() == b"v2\n"
 
 
+def test_a_lost_answer_that_cannot_be_checked_is_not_called_a_failure(proxy, api, alice_token, repo_name, tmp_path):
+    repo_id = f"alice/{repo_name}"
+    folder = make_folder(tmp_path / "m", {"README.md": b"# model\n", "notes.txt": b"v1\n"})
+    publish_folder(folder, repo_id, token=alice_token)
+    (folder / "notes.txt").write_bytes(b"v2\n")
+    # The commit goes through but its answer is lost, and the hub is unreachable afterwards.
+    start = len(proxy.seen)
+    proxy.rules.append((lambda method, path: any(is_commit(m, p) for m, p, _ in proxy.seen[start:]), "drop_request"))
+    proxy.rules.append((is_commit, "drop_answer"))
+
+    with pytest.raises(PublishError) as caught:
+        publish_folder(folder, repo_id, token=alice_token, commit_message="v2")
+
+    message = str(caught.value)
+    assert "unknown whether it was published" in message and "Nothing was published" not in message
+    assert api.list_repo_commits(repo_id)[0].title == "v2"  # it did land: saying otherwise would be a lie
+
+
 # -- an LFS upload that fails for good ---------------------------------------------------
 
 
