@@ -65,6 +65,11 @@ class Effects:
     draws: dict[str, str]  # global generator -> the call that draws from it
 
 
+# Most statements change nothing: one shared value keeps a long history light on memory
+# (and on the garbage collector, which otherwise walks every analysed cell again and again).
+_NO_EFFECT = Effects(frozenset(), frozenset(), {})
+
+
 def eligible(record: CellRecord, exclude=()) -> str | None:
     """Why a recorded cell cannot be part of a script (``None`` if it can)."""
     if record.success is False and not record.error_line:
@@ -125,7 +130,7 @@ def history_effects(units: list[Unit], context: Context) -> list[Effects]:
     for unit in units:
         st = unit.statement
         if st.kind in ("dropped", "comment"):
-            effects.append(Effects(set(), set(), {}))
+            effects.append(_NO_EFFECT)
             continue
         changed = set(st.mutates) | set(st.global_writes)
         for call in st.calls:
@@ -147,7 +152,8 @@ def history_effects(units: list[Unit], context: Context) -> list[Effects]:
         if builds or wraps:
             estimators |= st.binds
         estimators |= {new for new, old in st.aliases if old in estimators}
-        effects.append(Effects(changed - st.binds, seeds, draws))
+        changed -= st.binds
+        effects.append(Effects(changed, seeds, draws) if changed or seeds or draws else _NO_EFFECT)
     return effects
 
 
