@@ -42,7 +42,7 @@ class Attempt:
         if self.scope == SLICED:
             return "the cells the model depends on"
         if self.scope == SPAN:
-            return "the cells executed between the first and the last of those"
+            return "every cell executed between the first and the last of the cells it depends on"
         return "the whole recorded history"
 
 
@@ -85,11 +85,11 @@ class Reproduction:
         if self.ok:
             return (
                 f"{self.chosen.verification.reason} The cells the model depends on, as the "
-                f"code reads, did not rebuild it ({_short(sliced.verification)}); "
-                f"train.py therefore also holds {_labels(self.added)}: "
-                f"{self.chosen.description}, because they change the model in a way the "
-                "analysis of the code cannot see (exec, a change through another name, a "
-                "draw from a global random generator ...)."
+                f"code reads them, did not rebuild it ({_short(sliced.verification)}), so "
+                f"train.py also holds {_labels(self.added)} ({self.chosen.description}): at "
+                "least one of them changes the model in a way the analysis of the code cannot "
+                "see (exec, a change through another name, a draw from a global random "
+                "generator ...)."
             )
         tried = [
             f"{a.description} ({_added_text(a.added)}): {_short(a.verification)}"
@@ -155,7 +155,7 @@ def reproduce(
     >>> outcome.ok, [r.label for r in outcome.added]             # doctest: +SKIP
     (True, ['In[5]'])
     """
-    options = dict(model_file=model_file, model_format=model_format, notebook=notebook)
+    options = {"model_file": model_file, "model_format": model_format, "notebook": notebook}
 
     def attempt(scope: str, script: TrainScript, added) -> Attempt:
         verification = verify_script(
@@ -223,4 +223,5 @@ def _short(verification: Verification) -> str:
     if verification.returncode not in (0, None) and verification.stderr.strip():
         return "train.py failed: " + verification.stderr.strip().splitlines()[-1].strip()
     text = verification.reason.split("\n")[0].removeprefix("Not reproducible: ").strip()
-    return text.split(". ")[0].rstrip(".:")
+    text = text.removeprefix("the model rebuilt by train.py ")
+    return text.split(". ")[0].split("; ")[0].rstrip(".:")
