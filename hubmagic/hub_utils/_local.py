@@ -183,7 +183,7 @@ def _check_pickle_stream(path: Path) -> None:
         try:
             for opcode, _, _ in pickletools.genops(f):
                 first = first or opcode.name
-        except Exception as exc:  # noqa: BLE001 - any parse failure means "not a pickle"
+        except Exception as exc:  # any parse failure means "not a pickle"
             # joblib writes numpy arrays as raw bytes inside the stream, which only a real
             # unpickler skips: a stream that starts with a protocol header is taken as one.
             if first != "PROTO":
