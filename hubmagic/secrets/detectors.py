@@ -166,6 +166,38 @@ def gates():
     return compiled, (re.compile(exact), re.compile(lower))
 
 
+@functools.lru_cache(maxsize=1)
+def block_anchors():
+    """The anchors split into literals (found with ``in``, at memory speed) and the
+    few real patterns (each compiled alone, so the engine can jump to its literal
+    prefix): ``(literals, patterns)`` for the text as is, then for the lower-cased
+    text. A block of lines with none of them holds nothing any plugin can report."""
+    def split(pieces):
+        literals, patterns = [], []
+        for piece in pieces:
+            plain = piece.replace("\\.", ".")
+            if re.escape(plain).replace("\\ ", " ").replace("\\-", "-") == piece.replace("\\.", "\\."):
+                literals.append(plain)
+            else:
+                patterns.append(re.compile(piece))
+        return tuple(literals), tuple(patterns)
+
+    exact = [piece for e, _ in _ANCHORS.values() if e for piece in e.split("|")]
+    lower = [piece for _, low in _ANCHORS.values() if low for piece in low.split("|")]
+    return split(exact), split(lower)
+
+
+def anchored(text: str, lowered: str) -> bool:
+    """Whether ``text`` (``lowered`` is its lower-cased form) holds any plugin's anchor."""
+    (literals, patterns), (lower_literals, lower_patterns) = block_anchors()
+    return (
+        any(literal in text for literal in literals)
+        or any(literal in lowered for literal in lower_literals)
+        or any(pattern.search(text) for pattern in patterns)
+        or any(pattern.search(lowered) for pattern in lower_patterns)
+    )
+
+
 def wants(plugin, line: str, lowered: str, compiled) -> bool:
     anchors = compiled.get(type(plugin).__name__)
     if anchors is None:

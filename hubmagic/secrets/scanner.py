@@ -9,12 +9,14 @@ metadata, ``KEY=value`` lines), and findings become ``Finding`` objects a user r
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
 from collections.abc import Iterable
 
 from hubmagic.secrets.detectors import (
+    anchored,
     detectors,
     gates,
     keyword_windows,
@@ -165,6 +167,28 @@ def _dedupe(found: dict[str, str]) -> dict[str, str]:
     return kept
 
 
+_BLOCK_LINES = 256
+
+
+def _blocks(lines: Iterable[str]):
+    lines = iter(lines)
+    while block := list(itertools.islice(lines, _BLOCK_LINES)):
+        yield block
+
+
+def _quiet(block: list[str], known: list[str], free_text: bool) -> bool:
+    """Whether no line of the block can hold a finding: no detector's anchor, no known
+    secret (and no ``---`` that would change a card's dialect). A few substring
+    searches per block instead of regexes per line: most lines of a large data file
+    are skipped here."""
+    joined = "\n".join(block)
+    return not (
+        anchored(joined, joined.lower())
+        or any(secret in joined for secret in known)
+        or (free_text and "---" in joined)
+    )
+
+
 def scan_lines(lines: Iterable[str], filename: str = "<text>", *, known_secrets=()) -> list[Finding]:
     """Scan lines (without their line breaks) of one file; see ``scan_text``."""
     from detect_secrets.util.inject import call_function_with_arguments
@@ -177,38 +201,46 @@ def scan_lines(lines: Iterable[str], filename: str = "<text>", *, known_secrets=
     findings: list[Finding] = []
     prev = ""
     in_front_matter = False
+    lineno = 0
+    all_anchored = gates()[1] is not None  # else some plugin must see every line
     with never_verify():
-        for lineno, line in enumerate(lines, start=1):
-            line = line.rstrip("\r")
-            name = eff_name
-            if free_text:
-                # the card's YAML metadata block, and `KEY=value` lines of README snippets
-                if lineno == 1 and line.strip() == "---":
-                    in_front_matter = True
-                elif in_front_matter and line.strip() == "---":
-                    in_front_matter = False
-                elif in_front_matter:
-                    name = yaml_name
-                elif _SHELL_ASSIGNMENT.match(line):
-                    name = cfg_name
-            found: dict[str, str] = {}
-            for secret in known:
-                if secret in line:
-                    found[secret] = KNOWN_TOKEN_KIND
-            context = None
-            for kind, secret, context in _line_candidates(
-                line, lineno, prev, name, plugins, secret_filters
-            ):
-                if secret not in found or _priority(kind) < _priority(found[secret]):
-                    found[secret] = kind
-            if found and context is not None and any(
-                call_function_with_arguments(f, filename=name, line=line, context=context)
-                for f in line_filters
-            ):
-                found = {s: k for s, k in found.items() if k == KNOWN_TOKEN_KIND}
-            for secret, kind in _dedupe(found).items():
-                findings.append(Finding(filename, lineno, kind, secret))
-            prev = line
+        for block in _blocks(lines):
+            if all_anchored and _quiet(block, known, free_text):
+                lineno += len(block)
+                prev = block[-1].rstrip("\r")
+                continue
+            for line in block:
+                lineno += 1
+                line = line.rstrip("\r")
+                name = eff_name
+                if free_text:
+                    # the card's YAML metadata block, and `KEY=value` lines of README snippets
+                    if lineno == 1 and line.strip() == "---":
+                        in_front_matter = True
+                    elif in_front_matter and line.strip() == "---":
+                        in_front_matter = False
+                    elif in_front_matter:
+                        name = yaml_name
+                    elif _SHELL_ASSIGNMENT.match(line):
+                        name = cfg_name
+                found: dict[str, str] = {}
+                for secret in known:
+                    if secret in line:
+                        found[secret] = KNOWN_TOKEN_KIND
+                context = None
+                for kind, secret, context in _line_candidates(
+                    line, lineno, prev, name, plugins, secret_filters
+                ):
+                    if secret not in found or _priority(kind) < _priority(found[secret]):
+                        found[secret] = kind
+                if found and context is not None and any(
+                    call_function_with_arguments(f, filename=name, line=line, context=context)
+                    for f in line_filters
+                ):
+                    found = {s: k for s, k in found.items() if k == KNOWN_TOKEN_KIND}
+                for secret, kind in _dedupe(found).items():
+                    findings.append(Finding(filename, lineno, kind, secret))
+                prev = line
     return findings
 
 
