@@ -143,7 +143,7 @@ def scan_strings(pairs, relative: str, where: str, known, text: str | None = Non
     lines = [f"{_name(key)} = {json.dumps(value)}" for key, value, _ in pairs]
     findings = []
     for finding in scan_lines(lines, "strings.py", known_secrets=known):
-        _, value, line = pairs[finding.line - 1]
+        line = pairs[finding.line - 1][2]
         at = text.find(finding.secret) if text is not None else -1
         if at >= 0:
             line, place = text.count("\n", 0, at) + 1, ""

@@ -25,8 +25,7 @@ def build(folder: Path, megabytes: int, kind: str) -> Path:
         block = "".join(f"{i},{i * 0.25:.2f},user_{i % 97},label_{i % 3}\n" for i in range(20_000)).encode()
         with open(path, "wb") as out:
             out.write(b"id,score,owner,label\n")
-            for _ in range(size // len(block)):
-                out.write(block)
+            out.writelines(block for _ in range(size // len(block)))
     elif kind == "npy":
         import numpy as np
 
@@ -35,8 +34,7 @@ def build(folder: Path, megabytes: int, kind: str) -> Path:
     else:
         path = folder / "weights.bin"
         with open(path, "wb") as out:
-            for _ in range(size // (1 << 20)):
-                out.write(bytes(range(256)) * 4096)
+            out.writelines(bytes(range(256)) * 4096 for _ in range(size // (1 << 20)))
     return path
 
 

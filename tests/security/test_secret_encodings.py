@@ -243,6 +243,24 @@ def test_own_token_built_from_literals_in_train_py(tmp_path, remote, alice_token
     assert found == {("train.py", KNOWN_TOKEN_KIND)}
 
 
+def test_redact_cannot_fix_these_so_the_push_stays_refused_and_the_files_intact(tmp_path, remote, alice_token):
+    """``redact=True`` edits text lines only: a UTF-16 file or a token assembled from
+    pieces is left byte for byte as it was, and the message says to rebuild it."""
+    repo_id, api = remote
+    repo = repository(tmp_path)
+    csv = _csv(alice_token).encode("utf-16")
+    script = SCRIPTS["join"](*_split(HF_OTHER)).encode()
+    (repo.path / "data.csv").write_bytes(csv)
+    (repo.path / "train.py").write_bytes(script)
+
+    with pytest.raises(SecretsFoundError) as error:
+        repo.push(repo_id, token=alice_token, redact=True)
+    assert "cannot be redacted" in str(error.value) and "rebuild" in str(error.value)
+    assert {f.file for f in error.value.findings} == {"data.csv", "train.py"}
+    assert (repo.path / "data.csv").read_bytes() == csv and (repo.path / "train.py").read_bytes() == script
+    assert not api.repo_exists(repo_id)
+
+
 # -- an unchanged remote, bombs, one read per file ----------------------------------
 
 def test_a_refused_push_leaves_an_existing_remote_unchanged(tmp_path, remote, alice_token):
