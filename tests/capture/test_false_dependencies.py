@@ -16,8 +16,8 @@ def history(*cells):
 
 FRAME = (
     "import pandas as pd\nfrom sklearn.tree import DecisionTreeClassifier",
-    "df = pd.DataFrame({'a': [1.0, 2.0, None, 4.0, 5.0, 6.0], 'b': [2.0, 1.0, 3.0, 5.0, 4.0, 6.0],"
-    " 'y': [0, 0, 1, 1, 0, 1]})",
+    ("df = pd.DataFrame({'a': [1.0, 2.0, None, 4.0, 5.0, 6.0], 'b': [2.0, 1.0, 3.0, 5.0, 4.0, 6.0],"
+     " 'y': [0, 0, 1, 1, 0, 1]})"),
 )
 
 

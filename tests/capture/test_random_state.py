@@ -24,9 +24,9 @@ def run_notebook(records):
 
 
 SEEDED = (
-    "import numpy as np\nfrom sklearn.datasets import load_iris\n"
-    "from sklearn.ensemble import RandomForestClassifier\n"
-    "from sklearn.model_selection import train_test_split",                     # In[1]
+    ("import numpy as np\nfrom sklearn.datasets import load_iris\n"
+     "from sklearn.ensemble import RandomForestClassifier\n"
+     "from sklearn.model_selection import train_test_split"),                   # In[1]
     "np.random.seed(0)",                                                         # In[2]
     "X, y = load_iris(return_X_y=True, as_frame=True)",                         # In[3]
     "X.sample(5)  # a look at a few rows: it draws from the global generator",  # In[4]
