@@ -15,10 +15,10 @@ import importlib
 __version__ = "0.1.0"
 
 _LAZY_ATTRS = {
-    "push_to_hub": ("hubmagic.api", "push_to_hub"),
-    "load": ("hubmagic.api", "load"),
-    "ModelRepository": ("hubmagic.repository", "ModelRepository"),
-    "use_local_hub": ("hubmagic.session", "use_local_hub"),
+    "push_to_hub": ("hubmagic._api", "push_to_hub"),
+    "load": ("hubmagic._api", "load"),
+    "ModelRepository": ("hubmagic.repository._repository", "ModelRepository"),
+    "use_local_hub": ("hubmagic.hub._local", "use_local_hub"),
 }
 _LAZY_MODULES = {"hub_utils", "card", "localhub"}
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from huggingface_hub import EvalResult
 
-from hubmagic import persist
+from hubmagic.model import _persist as persist
 from hubmagic.card._model_card import (
     Card,
     metadata_from_config,
@@ -27,7 +27,7 @@ from hubmagic.card._snippets import (
     get_started_code,
 )
 from hubmagic.errors import InvalidInputError
-from hubmagic.metrics import METRIC_INFO, round_metric
+from hubmagic.model._metrics import METRIC_INFO, round_metric
 
 PLACEHOLDER = "[More Information Needed]"
 EVAL_DATASET_TYPE = "custom"
@@ -63,7 +63,7 @@ def build_default_card(
         model: The fitted estimator.
         config: The ``config.json`` content (dict) or its path.
         repo_id: The Hub repository (used in the get-started code and model-index).
-        metrics: ``{name: value}`` as :func:`hubmagic.metrics.compute_metrics`
+        metrics: ``{name: value}`` as :func:`hubmagic.model._metrics.compute_metrics`
             returns; adds the results table and the ``model-index`` metadata.
         license: A Hub license id, e.g. ``"mit"``.
         figures: Items with ``name``, ``path`` (relative, e.g. ``figures/roc.png``)
@@ -274,7 +274,7 @@ def _script_section(script_info: Mapping[str, Any], custom: list[str]) -> str:
 
 
 def _local_code_section(files: list[str]) -> str:
-    from hubmagic.local_modules import module_names
+    from hubmagic.model._local_modules import module_names
 
     names = ", ".join(f"`{name}`" for name in module_names(files))
     links = ", ".join(f"[`{f}`]({f})" for f in files)

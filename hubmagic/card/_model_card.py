@@ -3,7 +3,7 @@
 skops >= 0.12 dropped the metadata that skops <= 0.8 rendered at the top of the
 README. ``Card`` adds it back on top of ``skops.card.Card`` (which still does the
 body: sections, tables, plots, hyperparameters, model diagram), and loads model
-files through :mod:`hubmagic.persist` so the trusted-types rules are the same
+files through :mod:`hubmagic.model._persist` so the trusted-types rules are the same
 everywhere.
 """
 
@@ -19,7 +19,7 @@ from huggingface_hub import ModelCardData
 from skops.card import Card as _SkopsCard
 from skops.card._model_card import split_subsection_names
 
-from hubmagic import persist
+from hubmagic.model import _persist as persist
 from hubmagic.card._snippets import get_started_code
 from hubmagic.errors import HubMagicError, InvalidInputError
 
@@ -33,7 +33,7 @@ class Card(_SkopsCard):
 
     Args:
         model: The estimator, or the path of a model file (loaded lazily through
-            :func:`hubmagic.persist.load`).
+            :func:`hubmagic.model._persist.load`).
         model_diagram: ``"auto"``/``True`` adds scikit-learn's diagram to the
             default section, a string names another section, ``False`` omits it.
         metadata: :class:`huggingface_hub.ModelCardData` rendered as the README's

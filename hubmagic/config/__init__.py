@@ -43,8 +43,8 @@ from hubmagic.config._environment import (
 )
 from hubmagic.config._example import column_names, example_input
 from hubmagic.errors import InvalidInputError
-from hubmagic.local_modules import CONFIG_KEY as LOCAL_MODULES_KEY
-from hubmagic.persist import check_model_format, model_file_name
+from hubmagic.model._local_modules import CONFIG_KEY as LOCAL_MODULES_KEY
+from hubmagic.model._persist import check_model_format, model_file_name
 
 __all__ = [
     "EXAMPLE_ROWS",
@@ -96,7 +96,7 @@ def build_config(
             the repository declares them, ``hub_utils.get_model_output`` trusts them.
         local_modules: Repository paths of the modules from beside the notebook the
             model needs (``["textutils.py"]``), written as ``local_modules``: loading
-            puts them on the import path (see :mod:`hubmagic.local_modules`).
+            puts them on the import path (see :mod:`hubmagic.model._local_modules`).
         train_script: The text of ``train.py``; the packages it needs to run (pandas)
             join ``environment``.
 

@@ -38,7 +38,7 @@ def check_model(model: Any) -> None:
         raise InvalidInputError(
             f"Expected a fitted estimator object, got the path {str(model)!r}. Pass the "
             "estimator itself (e.g. `%hub_init model`), or load the file first with "
-            "hubmagic.persist.load."
+            "hubmagic.model._persist.load."
         )
     if not (
         callable(getattr(model, "fit", None))

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from importlib import metadata as importlib_metadata
 from typing import Any
 
-from hubmagic.persist import walk_objects
+from hubmagic.model._persist import walk_objects
 
 # Always listed: what loading a model file needs whatever the estimator is.
 _BASE_PACKAGES = ("numpy", "scipy", "skops")

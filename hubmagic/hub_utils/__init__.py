@@ -10,7 +10,7 @@ What differs: ``push`` publishes in one commit through hubmagic (secret scan, st
 remote check, the remote mirrors the folder) and accepts ``create_pr``, ``revision``,
 ``allow_patterns``, ``ignore_patterns``; ``get_model_output`` runs the model locally
 (the Hub's hosted inference no longer serves scikit-learn models), under hubmagic's
-one trust policy (``hubmagic.trust``); ``init`` never unpickles the model file.
+one trust policy (``hubmagic.model._trust``); ``init`` never unpickles the model file.
 
 >>> from hubmagic import hub_utils
 >>> hub_utils.init(model="model.pkl", requirements=["scikit-learn"], dst="my-repo",

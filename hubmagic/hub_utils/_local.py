@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hubmagic import config as hub_config
-from hubmagic import persist
+from hubmagic.model import _persist as persist
 from hubmagic.errors import InvalidInputError
 from hubmagic.hub_utils._errors import (
     DestinationNotEmptyError,

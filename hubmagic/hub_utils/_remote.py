@@ -1,8 +1,8 @@
 """The Hub half of skops 0.8's ``hub_utils``: push, download, model output.
 
-``push`` publishes through ``hubmagic.publish.publish_folder`` (secret scan, card
+``push`` publishes through ``hubmagic.hub._publish.publish_folder`` (secret scan, card
 check, one commit, stale-remote check), exactly like ``%hub_push``; ``download`` and
-``get_model_output`` go through ``hubmagic.download`` (hubmagic's cache and trust policy).
+``get_model_output`` go through ``hubmagic.hub._download`` (hubmagic's cache and trust policy).
 """
 
 from __future__ import annotations
@@ -69,10 +69,10 @@ def push(
 
     >>> hub_utils.push(repo_id="alice/my-model", source="my-repo", create_remote=True)  # doctest: +SKIP
     """
-    from hubmagic.endpoint import hf_api
-    from hubmagic.identity import resolve_token
-    from hubmagic.publish import publish_folder
-    from hubmagic.remote_errors import translate_errors
+    from hubmagic.hub._endpoint import hf_api
+    from hubmagic.hub._identity import resolve_token
+    from hubmagic.hub._publish import publish_folder
+    from hubmagic.hub._remote_errors import translate_errors
 
     validate_folder(source)
     publish_folder(
@@ -124,7 +124,7 @@ def download(
 
     >>> hub_utils.download(repo_id="alice/my-model", dst="downloaded-model")  # doctest: +SKIP
     """
-    from hubmagic.download import download_repo
+    from hubmagic.hub._download import download_repo
 
     dst = Path(dst)
     if dst.exists() and (not dst.is_dir() or next(dst.iterdir(), None) is not None):
@@ -176,7 +176,7 @@ def get_model_output(
     The Hub's hosted inference no longer serves scikit-learn models, so the
     model is downloaded (once; later calls use the cache), loaded and run here.
 
-    The model is loaded under hubmagic's one trust policy (``hubmagic.trust``): a
+    The model is loaded under hubmagic's one trust policy (``hubmagic.model._trust``): a
     skops file with skops' default types, the classes of scikit-learn, NumPy and
     SciPy, and the types in ``trusted``. The ``trusted_types`` a repository's
     ``config.json`` declares are its author's claim and do not count on their own.
@@ -205,7 +205,7 @@ def get_model_output(
     """
     import numpy as np
 
-    from hubmagic.download import fetch_model
+    from hubmagic.hub._download import fetch_model
 
     try:
         config, model_path, _ = fetch_model(repo_id, revision=revision, token=token)
@@ -234,7 +234,7 @@ def get_model_output(
 
 
 def _load(model_path, repo_id: str, revision, trusted):
-    from hubmagic.download import load_model_file
+    from hubmagic.hub._download import load_model_file
 
     at = f", revision={revision!r}" if revision else ""
     return load_model_file(

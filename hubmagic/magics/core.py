@@ -114,7 +114,7 @@ class HubMagics(Magics):
 
     def _train_script(self, model_name: str, model_format: str, *, all_cells: bool = False):
         from hubmagic.capture import build_train_script
-        from hubmagic.persist import model_file_name
+        from hubmagic.model._persist import model_file_name
 
         return build_train_script(
             self.capture.recorder.records,
@@ -127,7 +127,7 @@ class HubMagics(Magics):
     def _reproduce(self, name: str, model, data, model_format: str, repository, all_cells: bool):
         """Verify train.py as a clone of ``repository`` runs it; widen the slice if it does not reproduce."""
         from hubmagic.capture.widen import reproduce
-        from hubmagic.persist import model_file_name
+        from hubmagic.model._persist import model_file_name
 
         return reproduce(
             self.capture.recorder.records,
@@ -219,7 +219,7 @@ class HubMagics(Magics):
         print(self.repository.summary())
 
     def _init_repository(self, model, data, labels, dst, name, options, model_format, script, script_info):
-        from hubmagic.repository import ModelRepository
+        from hubmagic.repository._repository import ModelRepository
 
         return ModelRepository.init(
             model,
@@ -303,7 +303,7 @@ class HubMagics(Magics):
         args = _parse(self.hub_push, line)
         repo = self._current()
         if args.notebook is not None:
-            from hubmagic.notebook_file import find_notebook
+            from hubmagic.notebook._notebook_file import find_notebook
 
             found = find_notebook(args.notebook or None, self.shell.user_ns)
             self._options.setdefault(self.model_name, {})["notebook"] = str(found.resolve())
@@ -341,7 +341,7 @@ class HubMagics(Magics):
 
             %hub_load me/iris-classifier --as clf
         """
-        from hubmagic.api import load
+        from hubmagic._api import load
 
         args = _parse(self.hub_load, line)
         if args.repo_id is None:
@@ -369,7 +369,7 @@ class HubMagics(Magics):
 
             %hub_local
         """
-        from hubmagic.session import use_local_hub
+        from hubmagic.hub._local import use_local_hub
 
         args = _parse(self.hub_local, line)
         session = use_local_hub(args.data_dir)
@@ -384,7 +384,7 @@ class HubMagics(Magics):
 
             %hub_login
         """
-        from hubmagic.session import login
+        from hubmagic.hub._local import login
 
         print(login())
 

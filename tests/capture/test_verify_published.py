@@ -27,7 +27,7 @@ from jupyter_client.manager import start_new_kernel
 from hubmagic import capture
 from hubmagic.capture import build_train_script, verify_script
 from hubmagic.capture.staging import data_files
-from hubmagic.repository import ModelRepository
+from hubmagic.repository._repository import ModelRepository
 
 HELPER = "nbhelpers"  # a module beside the notebook, imported by the training code only
 HELPER_CODE = (

@@ -14,7 +14,7 @@ import pytest
 
 from hubmagic import capture
 from hubmagic.capture.widen import HISTORY, SLICED, SPAN, reproduce
-from hubmagic.repository import ModelRepository
+from hubmagic.repository._repository import ModelRepository
 
 
 @pytest.fixture

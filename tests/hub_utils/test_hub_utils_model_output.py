@@ -229,7 +229,7 @@ def test_a_repository_built_by_hub_init_declares_its_trusted_types(alice_token, 
     """ModelRepository (what %hub_init builds) writes the same trusted_types as hub_utils.init."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    from hubmagic.repository import ModelRepository
+    from hubmagic.repository._repository import ModelRepository
 
     X, y = iris_frame
     model = HistGradientBoostingClassifier(max_iter=5).fit(X, y)

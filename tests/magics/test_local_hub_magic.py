@@ -6,7 +6,7 @@ import os
 
 from huggingface_hub import HfApi
 
-from hubmagic.session import ENV_ENDPOINT, stop_local_hubs
+from hubmagic.hub._local import ENV_ENDPOINT, stop_local_hubs
 
 
 def test_hub_local_starts_an_embedded_hub(ip, tmp_path, monkeypatch, capsys):

@@ -8,7 +8,7 @@ import pytest
 from huggingface_hub import HfApi
 
 from hubmagic.errors import SecretsFoundError
-from hubmagic.publish import publish_folder
+from hubmagic.hub._publish import publish_folder
 
 
 def test_pasted_token_blocks_the_push_until_redacted(clean_repo, hub, alice_token, repo_name, tmp_path):

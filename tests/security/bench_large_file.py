@@ -3,7 +3,7 @@
     .venv/bin/python tests/security/bench_large_file.py [MB] [csv|npy|bin]
 
 Builds one file of MB megabytes (default 300) in a scratch folder and times the
-scan a push runs (``hubmagic.publish._scan_secrets``: detectors plus the search for
+scan a push runs (``hubmagic.hub._publish._scan_secrets``: detectors plus the search for
 the user's own token) once. Run it with ``PYTHONPATH`` pointing at an older
 checkout (``git archive <commit> hubmagic | tar -x -C /tmp/old``) to compare.
 """
@@ -42,7 +42,7 @@ def main() -> None:
     megabytes = int(sys.argv[1]) if len(sys.argv) > 1 else 300
     kind = sys.argv[2] if len(sys.argv) > 2 else "csv"
     import hubmagic
-    from hubmagic.publish import _scan_secrets
+    from hubmagic.hub._publish import _scan_secrets
 
     folder = Path(tempfile.mkdtemp(prefix="secrets-large-"))
     try:

@@ -22,7 +22,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 import hubmagic
 from hubmagic.errors import HubMagicError, PublishError, RemoteChangedError
-from hubmagic.publish import publish_folder
+from hubmagic.hub._publish import publish_folder
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection"}
 

@@ -26,7 +26,7 @@ from sklearn.pipeline import make_pipeline
 
 import hubmagic
 from hubmagic.errors import SecretsFoundError
-from hubmagic.repository import ModelRepository
+from hubmagic.repository._repository import ModelRepository
 from hubmagic.secrets import files as secret_files
 from hubmagic.secrets import scan_folder
 from hubmagic.secrets.owntokens import OWN_TOKEN_BYTES_KIND

@@ -26,10 +26,12 @@ from sklearn.linear_model import LogisticRegression
 from traitlets.config import Config
 
 import hubmagic
-from hubmagic import hub_utils, persist, trust
-from hubmagic.download import fetch_model
+from hubmagic import hub_utils
+from hubmagic.model import _persist as persist
+from hubmagic.model import _trust as trust
+from hubmagic.hub._download import fetch_model
 from hubmagic.errors import UntrustedTypesError
-from hubmagic.repository import ModelRepository
+from hubmagic.repository._repository import ModelRepository
 
 X, y = load_iris(return_X_y=True, as_frame=True)
 # The sentence every refusal of a pickle carries: one wording, from trust.refusal.

@@ -1,0 +1,137 @@
+"""Where this Python process publishes: the embedded local hub, or a real Hub login.
+
+``use_local_hub()`` starts (or reuses) a ``hubmagic.localhub`` server in a background
+thread and points this process at it, so the whole publish flow works with no account and
+no network. The token of the local hub's user goes into this process's environment only
+(``HF_TOKEN``): it is never written to a file of a model repository.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+# A parent process (the quickstart runner, a team's CI) that already serves a local hub
+# hands it to kernels through these variables, so every notebook publishes to the same one.
+ENV_ENDPOINT = "HUBMAGIC_LOCALHUB_ENDPOINT"
+ENV_TOKEN = "HUBMAGIC_LOCALHUB_TOKEN"
+
+_lock = threading.Lock()
+_embedded: dict = {}
+
+
+@dataclass(frozen=True)
+class HubSession:
+    """The hub this process talks to."""
+
+    endpoint: str
+    user: str | None
+    embedded: bool
+    data_dir: Path | None = None
+
+    def __str__(self) -> str:
+        where = f" (data in {self.data_dir})" if self.data_dir else ""
+        who = f" as {self.user}" if self.user else ""
+        return f"{self.endpoint}{who}{where}"
+
+
+def default_data_dir() -> Path:
+    """Where the embedded hub keeps its repositories between sessions."""
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(cache) / "hubmagic" / "localhub"
+
+
+def use_local_hub(data_dir: str | os.PathLike | None = None) -> HubSession:
+    """Point this process at a local hub, starting one in the background if needed.
+
+    Reuses, in order: a hub handed down by a parent process (``HUBMAGIC_LOCALHUB_ENDPOINT``
+    and ``HUBMAGIC_LOCALHUB_TOKEN``), the hub this process already started, or starts a new
+    one on ``data_dir`` (default ``~/.cache/hubmagic/localhub``), which survives restarts.
+
+    Args:
+        data_dir: folder where the local hub stores its repositories.
+
+    Returns:
+        The session: endpoint, user and data folder.
+
+    >>> session = use_local_hub()          # doctest: +SKIP
+    >>> session.endpoint                   # doctest: +SKIP
+    'http://127.0.0.1:40123'
+    """
+    from hubmagic.hub._endpoint import use_endpoint
+
+    with _lock:
+        handed = os.environ.get(ENV_ENDPOINT)
+        if handed and data_dir is None:
+            endpoint, token, user, folder = handed, os.environ.get(ENV_TOKEN), None, None
+        else:
+            folder = Path(data_dir).expanduser().resolve() if data_dir else default_data_dir()
+            hub = _embedded.get(folder)
+            if hub is None:
+                from hubmagic.localhub import LocalHub
+
+                folder.mkdir(parents=True, exist_ok=True)
+                hub = LocalHub(data_dir=folder).start()
+                _embedded[folder] = hub
+            endpoint, token, user = hub.endpoint, hub.token, _user_of(hub)
+        use_endpoint(endpoint)
+        if token:
+            os.environ["HF_TOKEN"] = token
+        return HubSession(endpoint=endpoint, user=user, embedded=True, data_dir=folder)
+
+
+def _user_of(hub) -> str | None:
+    for name, token in (getattr(hub, "users", None) or {}).items():
+        if token == hub.token:
+            return name
+    return None
+
+
+def stop_local_hubs() -> None:
+    """Stop every local hub this process started (used on extension unload and in tests)."""
+    with _lock:
+        for hub in _embedded.values():
+            hub.stop()
+        _embedded.clear()
+
+
+def login(token: str | None = None) -> str:
+    """Log this machine in to the Hub the session points at, and say as whom.
+
+    The token comes from ``token``, else ``HF_TOKEN``, else a prompt that does not echo.
+    A token typed at the prompt is saved by ``huggingface_hub.login`` in the Hugging Face
+    home folder (as ``hf auth login`` does), never in a model repository.
+
+    Returns:
+        A one-line description of who is logged in, and where.
+    """
+    import getpass
+
+    from huggingface_hub import login as hf_login
+
+    from hubmagic.hub._endpoint import get_endpoint, hf_api
+    from hubmagic.errors import AuthenticationError
+
+    from_env = token is None and bool(os.environ.get("HF_TOKEN"))
+    if token is None and not from_env:
+        try:
+            token = getpass.getpass("Hugging Face token (hidden): ").strip()
+        except (EOFError, OSError):
+            token = ""
+        if not token:
+            raise AuthenticationError(
+                "No token given. Create one at https://huggingface.co/settings/tokens (write access) "
+                "and paste it at the prompt, or set the HF_TOKEN environment variable."
+            )
+    try:
+        info = hf_api(token=token).whoami()
+    except Exception as exc:  # the client raises HTTP errors of several classes here
+        raise AuthenticationError(
+            f"The Hub at {get_endpoint()} refused the token ({type(exc).__name__}). Check that it "
+            "is a valid access token with write access, then run %hub_login again."
+        ) from None
+    if token is not None and not from_env:
+        hf_login(token=token, add_to_git_credential=False, skip_if_logged_in=False)
+    return f"logged in to {get_endpoint()} as {info.get('name')}"

@@ -1,0 +1,348 @@
+"""Publish a local folder to the Hub in one commit: ``publish_folder``.
+
+Order of work, so that a refused push has touched nothing: check the repo id and the
+token, scan the files for secrets, validate the card metadata, compare the folder with
+the remote (read-only calls), and only then create the repo/branch and send ONE commit
+whose ``parent_commit`` is the commit this folder last pushed or pulled. A remote that
+moved in between is refused by the Hub (HTTP 412) and reported as ``RemoteChangedError``.
+
+The remote mirrors the folder: files that were deleted locally are deleted on the Hub in
+the same commit (restricted to the files selected by ``allow_patterns`` /
+``ignore_patterns``; the Hub's ``.gitattributes`` is kept).
+
+First push onto a remote branch that already has files this folder never pushed or pulled
+is refused (it would silently overwrite someone's work) unless ``create_pr=True`` (a
+proposal, nothing is overwritten) or ``overwrite=True`` (replace on purpose).
+
+A pull request made after the remote moved starts from the commit this folder last saw,
+so it proposes this folder's changes only (it does not delete files others added since).
+
+Every commit to a branch carries a parent, the repository's initial commit on a first push,
+so two pushes racing onto the same commit cannot both land (the Hub moves the branch by
+compare-and-swap). With ``mirror=False`` (what ``push_to_hub`` uses) the remote is not a
+mirror: remote files are deleted only if this folder's last push sent them, and the push is
+refused only when a file it sends was changed on the remote since that push.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hubmagic.repository import _state as repo_state
+from hubmagic.model import _trust as trust
+from hubmagic.hub._endpoint import get_endpoint, hf_api
+from hubmagic.errors import (
+    AuthenticationError,
+    InvalidInputError,
+    RemoteChangedError,
+    SecretsFoundError,
+)
+from hubmagic.hub._identity import account, check_repo_id, full_repo_id, resolve_token
+from hubmagic.hub._publish_commit import initial_commit, keep_others_parent, send_commit
+from hubmagic.hub._remote_errors import remote_changed_message, translate_errors
+from hubmagic.hub._sync import (
+    HUB_MANAGED,
+    FolderDiff,
+    diff_folder,
+    local_paths,
+    remote_files,
+)
+
+
+@dataclass
+class PushResult:
+    """What a push did (or, with ``dry_run``, would do).
+
+    ``files`` lists the paths sent in the commit (added or modified), ``deleted`` the
+    paths deleted on the remote; ``no_change`` is True when the remote already matched
+    the folder and no commit was made. ``str(result)`` is a short report for users.
+    """
+
+    repo_id: str
+    repo_url: str
+    commit_oid: str | None = None
+    commit_url: str | None = None
+    pr_url: str | None = None
+    pr_num: int | None = None
+    revision: str = "main"
+    files: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    no_change: bool = False
+    dry_run: bool = False
+    report: str = ""
+
+    def __str__(self) -> str:
+        return self.report or repr(self)
+
+
+def publish_folder(
+    folder,
+    repo_id: str,
+    *,
+    token: str | None = None,
+    private: bool | None = None,
+    create_pr: bool = False,
+    revision: str | None = None,
+    commit_message: str | None = None,
+    commit_description: str | None = None,
+    allow_patterns=None,
+    ignore_patterns=None,
+    create_remote: bool = True,
+    parent_commit: str | None = None,
+    dry_run: bool = False,
+    redact: bool = False,
+    overwrite: bool = False,
+    mirror: bool = True,
+) -> PushResult:
+    """Publish the files of ``folder`` to the Hub repository ``repo_id`` in one commit.
+
+    Args:
+        folder: local folder (usually a ``ModelRepository``'s ``path``).
+        repo_id: ``"namespace/name"``, or ``"name"`` for your own namespace.
+        token: Hugging Face token; default ``HF_TOKEN``, then ``huggingface_hub.login()``'s.
+        private: visibility when the repository is created (ignored if it exists).
+        create_pr: open a pull request instead of committing to the branch.
+        revision: branch to push to (created from ``main`` if missing); default ``main``.
+        commit_message, commit_description: the commit's title and body.
+        allow_patterns, ignore_patterns: restrict which files are published (and which
+            remote files a push may delete).
+        create_remote: create the repository if it does not exist.
+        parent_commit: the commit the push is based on; default: the one this folder last
+            pushed or pulled (kept in ``.hubmagic/state.json``).
+        dry_run: only report what would be uploaded/deleted; nothing is sent or changed.
+        redact: rewrite the secrets found in text files of the folder as environment
+            lookups (``os.environ["..."]``) before publishing, instead of refusing.
+        overwrite: allow a first push onto a branch that has files this folder never saw
+            (with ``mirror=False``: replace remote copies of its files changed by others).
+        mirror: the remote mirrors the folder (remote files the folder lacks are deleted).
+            With ``False``, a remote file is deleted only if this folder's last push sent it
+            and nobody changed it since, and the push is refused only if a file it sends was
+            changed on the remote since that push (``push_to_hub`` works this way).
+
+    Returns:
+        PushResult.
+
+    Raises:
+        InvalidInputError, AuthenticationError, SecretsFoundError, RemoteChangedError,
+        RemoteNotFoundError, PublishError — nothing is published when one is raised.
+
+    >>> publish_folder("hub/iris", "alice/iris", commit_message="First model")  # doctest: +SKIP
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InvalidInputError(f"Cannot publish {str(folder)!r}: it is not a folder. Create it with `ModelRepository.init(...)` / `%hub_init` first.")
+    check_repo_id(repo_id)
+    endpoint = get_endpoint()
+    token = resolve_token(token, required=not dry_run)
+    api = hf_api(token)
+    who = account(api, token, repo_id=repo_id, publishing=True) if token else None
+    if "/" not in repo_id:
+        if who is None:
+            raise AuthenticationError(f"Cannot tell whose namespace {repo_id!r} belongs to without a token: write 'namespace/{repo_id}' or log in.")
+        repo_id = full_repo_id(repo_id, who["name"])
+    owns = who is not None and repo_id.split("/")[0] in who["namespaces"]
+    if who is not None and not owns and not create_pr and not dry_run:
+        raise AuthenticationError(
+            f"No write access to {repo_id} on {endpoint}: you are logged in as {who['name']!r}, which is not "
+            f"its owner nor a member of its organization. Push to your own namespace (e.g. "
+            f"'{who['name']}/{repo_id.split('/')[1]}') or propose the change with `--create-pr` / "
+            "`create_pr=True`. Nothing was published."
+        )
+    revision = revision or "main"
+
+    paths = local_paths(folder, allow_patterns, ignore_patterns)
+    if not paths:
+        raise InvalidInputError(f"Nothing to publish in {str(folder)!r} (no file matches the allow/ignore patterns).")
+    findings = _scan_secrets(folder, paths, token, redact=redact and not dry_run)
+    if findings and not dry_run:
+        from hubmagic.secrets import format_findings
+
+        report = format_findings(findings)
+        if report.startswith("Refusing to publish:"):  # its first line, restated with the repo id
+            report = report.split("\n", 1)[1] if "\n" in report else ""
+        message = f"Refusing to publish {repo_id}: credentials were found in the files to upload.\n{report}"
+        raise SecretsFoundError(message, findings)
+    card_check = _validate_card(api, folder, paths, token, raise_invalid=not dry_run)
+
+    with translate_errors("push to", repo_id, revision=revision, publishing=True):
+        head, remote, branch_exists = _remote_state(api, repo_id, revision)
+        pr_base = _pr_base(folder, endpoint, repo_id, revision, head, parent_commit) if create_pr else None
+        if pr_base:
+            # A proposal made after the remote moved: show only this folder's changes, as
+            # made on the commit it last saw (the Hub opens the PR from that commit).
+            remote = remote_files(api, repo_id, pr_base)
+    diff = diff_folder(folder, remote, paths, allow_patterns, ignore_patterns)
+    if mirror or head is None or create_pr or parent_commit:
+        parent, refusal = _parent_commit(folder, endpoint, repo_id, revision, head, remote, diff, parent_commit=parent_commit, create_pr=create_pr, overwrite=overwrite)
+    else:
+        with translate_errors("push to", repo_id, revision=revision, publishing=True):
+            parent, refusal = keep_others_parent(api, folder, endpoint, repo_id, revision, head, remote, diff, paths, overwrite=overwrite)
+    parent = pr_base or parent
+    # The commit this folder saw last, for the message if the branch moves under the push.
+    seen_base = None if head is None else repo_state.last_commit(folder, endpoint, repo_id, revision)
+
+    result = PushResult(repo_id=repo_id, repo_url=f"{endpoint}/{repo_id}", revision=revision, dry_run=dry_run)
+    if dry_run:
+        result.files = [p for p, _ in diff.added + diff.modified]
+        result.deleted = [p for p, _ in diff.deleted]
+        result.no_change = head is not None and not diff.has_changes
+        result.report = _dry_run_report(repo_id, revision, head, remote, diff, card_check, findings, refusal, create_pr)
+        return result
+    if refusal:
+        raise RemoteChangedError(refusal)
+
+    with translate_errors("push to", repo_id, revision=revision, publishing=True):
+        if head is None or not branch_exists:
+            if head is None and not create_remote:
+                api.repo_info(repo_id)  # raises the not-found error the user needs to see
+            if head is None and (owns or who is None):
+                result.repo_url = str(api.create_repo(repo_id, private=private, exist_ok=True))
+            if revision != "main" and not revision.startswith("refs/"):
+                api.create_branch(repo_id, branch=revision, exist_ok=True)
+            if head is None and not create_pr:
+                parent = initial_commit(api, repo_id, revision)
+        if head is not None and not diff.has_changes:
+            sha = api.repo_info(repo_id, revision=revision).sha
+            _record(folder, endpoint, repo_id, revision, sha, create_pr, paths)
+            result.commit_oid, result.no_change = sha, True
+            result.commit_url = f"{endpoint}/{repo_id}/commit/{sha}"
+            result.report = f"{repo_id}@{revision} is already up to date (commit {sha[:7]}); nothing was pushed."
+            return result
+        if not commit_message:
+            commit_message = "Update model with hubmagic" if head is not None and diff.modified else "Add model with hubmagic"
+        info, recovered = send_commit(api, folder, repo_id, revision, paths, diff, parent, create_pr=create_pr,
+                                      message=commit_message, description=commit_description, seen_base=seen_base)
+
+    result.commit_oid, result.commit_url = info.oid, info.commit_url
+    result.pr_url, result.pr_num = info.pr_url, info.pr_num
+    result.files = [p for p, _ in diff.added + diff.modified]
+    result.deleted = [p for p, _ in diff.deleted]
+    trust.record_published(folder, result.files, repo_id)  # so this machine's own pickles load back
+    _record(folder, endpoint, repo_id, info.pr_revision or revision, info.oid, False, paths)
+    where = f"pull request {info.pr_url}" if info.pr_url else f"{repo_id}@{revision}"
+    result.report = f"Pushed to {where}: commit {info.oid[:7]} ({info.commit_url})\n" + diff.describe()
+    if recovered:
+        result.report += ("\n(The Hub's answer to the commit was lost on the way back; the branch was checked "
+                          f"and holds this push as commit {info.oid[:7]}.)")
+    return result
+
+
+def _record(folder, endpoint, repo_id, revision, sha, create_pr, paths) -> None:
+    """Remember the pushed commit and the files it sent (what a ``mirror=False`` push may delete later)."""
+    if create_pr:
+        return
+    repo_state.record_commit(folder, endpoint, repo_id, revision, sha, how="push")
+    state = repo_state.read_state(folder)
+    state["remotes"][repo_state.remote_key(endpoint, repo_id, revision)]["files"] = list(paths)
+    repo_state.write_state(folder, state)
+
+
+def _scan_secrets(folder: Path, paths: list[str], token: str | None, *, redact: bool) -> list:
+    """Findings in the files to publish; with ``redact``, redact first and rescan."""
+    from hubmagic import secrets
+
+    # The push's token, HF_TOKEN and the token saved by `hf auth login`: none is published.
+    known = secrets.current_user_tokens(token)
+
+    def scan():
+        # one read per file: the scan also searches every file's bytes for these tokens
+        return list(secrets.scan_folder(folder, files=paths, known_secrets=known))
+
+    findings = scan()
+    if findings and redact:
+        secrets.redact_folder(folder, findings)
+        findings = scan()
+    return findings
+
+
+def _validate_card(api, folder: Path, paths: list[str], token, *, raise_invalid: bool) -> str:
+    """Validate README.md's metadata with the Hub (the check the client runs before a commit)."""
+    if "README.md" not in paths:
+        return "no README.md (the Hub page will have no model card)"
+    content = (folder / "README.md").read_text(encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            with translate_errors("validate the model card of", "README.md"):
+                if hasattr(api, "_validate_yaml"):  # what create_commit itself runs, with auth
+                    api._validate_yaml(content, repo_type="model", token=token)
+                else:
+                    from huggingface_hub import ModelCard
+
+                    ModelCard(content, ignore_metadata_errors=True).validate("model")
+        except ValueError as exc:
+            message = str(exc).replace("Invalid metadata in README.md.", "").strip()
+            if raise_invalid:
+                raise InvalidInputError(
+                    "The metadata (YAML front matter) of README.md is invalid, so nothing was published. "
+                    f"The Hub says: {message} Fix it with `repo.card.metadata` then `repo.save()`, or edit "
+                    "the README.md front matter."
+                ) from exc
+            return f"invalid: {message}"
+    for warning in caught:
+        warnings.warn(str(warning.message), UserWarning, stacklevel=3)
+    notes = "; ".join(str(w.message).replace("\n", " ") for w in caught)
+    return "valid" + (f" (warnings: {notes})" if notes else "")
+
+
+def _remote_state(api, repo_id: str, revision: str):
+    """``(head commit, files at head, branch exists)``; head is None for a missing repo.
+
+    A missing branch is compared with ``main``, the branch it will be created from.
+    """
+    from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
+
+    try:
+        head = api.repo_info(repo_id, revision=revision).sha
+        branch_exists = True
+    except RepositoryNotFoundError:
+        return None, {}, False
+    except RevisionNotFoundError:
+        if revision.startswith("refs/"):
+            raise
+        head = api.repo_info(repo_id).sha
+        branch_exists = False
+    return head, remote_files(api, repo_id, head), branch_exists
+
+
+def _pr_base(folder, endpoint, repo_id, revision, head, parent_commit) -> str | None:
+    """The commit a pull request should start from, when it is not the branch head."""
+    base = parent_commit or repo_state.last_commit(folder, endpoint, repo_id, revision)
+    return base if base and head and not head.startswith(base.lower()) else None
+
+
+def _parent_commit(folder, endpoint, repo_id, revision, head, remote, diff: FolderDiff, *, parent_commit, create_pr, overwrite):
+    """``(parent commit to send, refusal message or None)``."""
+    if head is None or create_pr:
+        return head, None  # a new repo's parent is its initial commit, known once created
+    if parent_commit:
+        return parent_commit, None  # the caller's choice: the Hub refuses it (412) if stale
+    base = repo_state.last_commit(folder, endpoint, repo_id, revision)
+    if base:
+        if head.startswith(base.lower()) or overwrite or not diff.has_changes:
+            return (head if overwrite else base), None
+        return base, remote_changed_message(repo_id, revision, base=base, head=head)
+    has_content = any(path not in HUB_MANAGED for path in remote)
+    known = head in repo_state.known_commits(folder, endpoint, repo_id)
+    if has_content and not known and not overwrite and diff.has_changes:
+        return head, remote_changed_message(repo_id, revision, base=None, head=head)
+    return head, None
+
+
+def _dry_run_report(repo_id, revision, head, remote, diff, card_check, findings, refusal, create_pr) -> str:
+    target = f"a pull request on {repo_id}@{revision}" if create_pr else f"{repo_id}@{revision}"
+    lines = [f"Dry run: would push to {target} on {get_endpoint()}. Nothing was sent or changed."]
+    lines.append("Remote: new repository" if head is None else f"Remote: commit {head[:7]} with {len(remote)} file(s)")
+    lines.append("Changes:\n" + diff.describe())
+    lines.append(f"Model card metadata: {card_check}")
+    if findings:
+        from hubmagic.secrets import format_findings
+
+        lines.append("Secrets found (the push would be refused):\n" + format_findings(findings))
+    else:
+        lines.append("Secrets: none found")
+    if refusal:
+        lines.append("The push would be refused: " + refusal)
+    return "\n".join(lines)

@@ -1,0 +1,164 @@
+"""The one commit of a push: which parent it carries, and what really happened to it.
+
+Every commit to a branch carries a parent (the initial commit on a first push), so the
+Hub's compare-and-swap refuses the second of two pushes built on the same commit.
+
+Three outcomes are easy to misreport:
+
+* the commit landed but its answer was lost (connection reset, proxy timeout, gateway
+  5xx): the branch is checked before anything is said, and a commit that holds exactly
+  this push's files under this push's title is reported as published;
+* an LFS upload fails for good: the client raises a bare ``RuntimeError``; no commit was
+  made, so the user is told so in one paragraph;
+* the branch moved (HTTP 412): someone else's commit landed first, nothing of ours did.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from hubmagic.repository import _state as repo_state
+from hubmagic.hub._endpoint import get_endpoint
+from hubmagic.errors import PublishError, RemoteChangedError
+from hubmagic.hub._remote_errors import remote_changed_message
+from hubmagic.hub._sync import FolderDiff, diff_folder, remote_files
+
+_LFS_FAILURE = re.compile(r"^Error while uploading '(.*)' to the Hub\.")
+
+
+def initial_commit(api, repo_id: str, revision: str) -> str:
+    """The parent of a first push: the new repository's initial commit.
+
+    Another first push that landed in the meantime is refused here, before any upload.
+    """
+    commits = api.list_repo_commits(repo_id, revision=revision)
+    if len(commits) > 1:
+        raise RemoteChangedError(remote_changed_message(repo_id, revision, base=None, head=commits[0].commit_id))
+    return commits[-1].commit_id
+
+
+def keep_others_parent(api, folder, endpoint, repo_id, revision, head, remote, diff: FolderDiff, paths, *, overwrite):
+    """``(parent, refusal)`` of a ``mirror=False`` push; narrows ``diff.deleted`` in place.
+
+    A remote file is "ours" if this folder's last push sent it and it is the same at the
+    remote head; only ours may be deleted, and a file we send that someone changed since
+    (or that was there before we ever pushed, with other content) needs ``overwrite``.
+    """
+    from huggingface_hub.errors import RevisionNotFoundError
+
+    entry = repo_state.read_state(folder)["remotes"].get(repo_state.remote_key(endpoint, repo_id, revision)) or {}
+    base, sent = entry.get("commit"), set(entry.get("files") or [])
+    before = remote
+    if base and not head.startswith(base.lower()):
+        try:
+            before = remote_files(api, repo_id, base)
+        except RevisionNotFoundError:  # history rewritten on the Hub: as if we never pushed
+            base, sent = None, set()
+
+    def untouched(path):
+        old, new = before.get(path), remote.get(path)
+        return (old is None and new is None) or (old is not None and new is not None and old.blob_id == new.blob_id)
+
+    diff.deleted = [(p, size) for p, size in diff.deleted if base and p in sent and untouched(p)]
+    changed = [p for p in paths if not untouched(p)] if base else [p for p, _ in diff.modified]
+    if changed and not overwrite:
+        return head, remote_changed_message(repo_id, revision, base=base, head=head, changed=changed)
+    return head, None
+
+
+def send_commit(api, folder: Path, repo_id, revision, paths, diff: FolderDiff, parent, *, create_pr, message,
+                description, seen_base):
+    """``create_commit`` with ``parent_commit=parent``; returns ``(CommitInfo, recovered)``.
+
+    ``recovered`` is True when the Hub's answer was lost and the commit was found on the
+    branch afterwards. ``seen_base`` is the commit this folder last saw (for the message
+    when the branch moved), ``None`` for a first push.
+    """
+    from httpx2 import ConnectError, TransportError
+    from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+    from huggingface_hub.errors import HfHubHTTPError
+
+    operations = [CommitOperationAdd(path_in_repo=p, path_or_fileobj=str(folder / p)) for p in paths]
+    operations += [CommitOperationDelete(path_in_repo=p) for p, _ in diff.deleted]
+    try:
+        info = api.create_commit(repo_id, operations, commit_message=message, commit_description=description,
+                                 revision=revision, create_pr=create_pr, parent_commit=parent)
+        return info, False
+    except HfHubHTTPError as exc:
+        status = getattr(exc.response, "status_code", None)
+        if status == 412:
+            now = api.repo_info(repo_id, revision=revision).sha
+            raise RemoteChangedError(remote_changed_message(repo_id, revision, base=seen_base, head=now)) from exc
+        if status is None or status < 500:
+            raise
+        lost = exc
+    except ConnectError:
+        raise  # the request never left: nothing was published, as the generic message says
+    except TransportError as exc:
+        lost = exc
+    except RuntimeError as exc:
+        failed = _LFS_FAILURE.match(str(exc))
+        if not failed:
+            raise
+        raise PublishError(_lfs_failure_message(repo_id, failed.group(1), exc.__cause__)) from exc
+    return _after_lost_answer(api, folder, repo_id, revision, paths, diff, parent, create_pr, message, lost), True
+
+
+def _lfs_failure_message(repo_id: str, path: str, cause) -> str:
+    status = getattr(getattr(cause, "response", None), "status_code", None)
+    server = (getattr(cause, "server_message", None) or "").strip().rstrip(".")
+    if status is not None:
+        reason = f"the storage answered HTTP {status}" + (f" ({server})" if server else "")
+    else:
+        reason = f"{type(cause).__name__}: {cause}" if cause is not None else "unknown error"
+    return (
+        f"Uploading {path} to the Hub ({get_endpoint()}) failed after retries: {reason}. Nothing was published: "
+        f"no commit was made on {repo_id}, and your local folder is intact. Check your network, your storage "
+        "quota and your token's write access, then push again (files already uploaded are not sent twice)."
+    )
+
+
+def _after_lost_answer(api, folder, repo_id, revision, paths, diff, parent, create_pr, message, lost):
+    """The commit the lost request made, or re-raise ``lost`` when none landed."""
+    where = f"{repo_id}@{revision}"
+    if create_pr:
+        raise PublishError(
+            f"The connection to the Hub ({get_endpoint()}) was lost while the pull request for {where} was "
+            f"being sent ({type(lost).__name__}), so it may or may not have been opened. Look at "
+            f"{get_endpoint()}/{repo_id}/discussions before pushing again. Your local folder is unchanged."
+        ) from lost
+    from httpx2 import TransportError
+    from huggingface_hub.errors import HfHubHTTPError
+
+    try:
+        landed = _find_landed_commit(api, folder, repo_id, revision, paths, diff, parent, message)
+    except (HfHubHTTPError, TransportError) as check_failed:  # we cannot know, so we say so
+        raise PublishError(
+            f"The connection to the Hub ({get_endpoint()}) was lost while the commit to {where} was being "
+            f"sent ({type(lost).__name__}), and the branch could not be checked afterwards "
+            f"({type(check_failed).__name__}), so it is unknown whether it was published. Your local folder is "
+            "unchanged. Check the repository's history (or `%hub_status`) before pushing again: pushing again "
+            "is safe, it is refused if the first attempt landed."
+        ) from lost
+    if landed is None:
+        raise lost  # checked: the branch does not hold this push, "nothing was published" is true
+    from huggingface_hub import CommitInfo
+
+    return CommitInfo(commit_url=f"{get_endpoint()}/{repo_id}/commit/{landed}", commit_message=message,
+                      commit_description="", oid=landed, _endpoint=get_endpoint())
+
+
+def _find_landed_commit(api, folder, repo_id, revision, paths, diff, parent, message) -> str | None:
+    """The commit after ``parent`` on the branch with this push's title and files, if any."""
+    title = message.strip().split("\n", 1)[0]
+    for commit in api.list_repo_commits(repo_id, revision=revision):
+        if parent and commit.commit_id.startswith(parent.lower()):
+            return None  # back at the commit we built on: ours is not on the branch
+        if commit.title != title:
+            continue
+        remote = remote_files(api, repo_id, commit.commit_id)
+        now = diff_folder(folder, remote, paths)
+        if not now.added and not now.modified and not any(p in remote for p, _ in diff.deleted):
+            return commit.commit_id
+    return None

@@ -1,0 +1,5 @@
+import sys
+
+from hubmagic.runner._run import main
+
+sys.exit(main())
