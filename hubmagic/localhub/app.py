@@ -199,7 +199,7 @@ def build_app(hub) -> Starlette:
             raw = request.scope.get("raw_path") or request.scope["path"].encode()
             raw = raw.split(b"?", 1)[0].decode("latin-1")
             parts = [unquote(p) for p in raw.strip("/").split("/")] if raw.strip("/") else []
-            hub.recent_requests.append((request.method, raw))
+            hub.recent_requests.append((request.method, raw if len(raw) <= 256 else raw[:253] + "..."))
             target = route(request.method, parts)
             if target.streaming:
                 await target.handler(request, hub, **target.params)

@@ -36,7 +36,9 @@ class HubState:
         self._next_collection = 0.0
         # The last requests served, ``(method, path)``: lets tests and users check
         # e.g. that a cached download did not fetch the file again.
-        self.recent_requests: collections.deque = collections.deque(maxlen=2000)
+        # Long enough for a whole test session: tests use its length as a cursor, which
+        # stops moving once the deque is full. Paths are cut at 256 characters: ~16 MiB at most.
+        self.recent_requests: collections.deque = collections.deque(maxlen=50_000)
         self.collect_lfs_if_due()
 
     def repo_objects(self, record: RepoRecord) -> RepoObjects:
