@@ -10,6 +10,8 @@ import yaml
 from huggingface_hub import ModelCard, ModelCardData
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.tree import DecisionTreeClassifier
 
 from hubmagic import card
@@ -146,11 +148,18 @@ def test_card_of_a_model_file_uses_hubmagic_trust_rules(tmp_path):
     X, y = load_iris(return_X_y=True)
     tree = DecisionTreeClassifier(random_state=0).fit(X, y)
     path = persist.dump(tree, tmp_path / "model.skops")
-    with pytest.raises(UntrustedTypesError, match="sklearn.tree._tree.Tree"):
-        card.Card(path)
-    c = card.Card(str(path), trusted=persist.untrusted_types(path))
+    # scikit-learn's own classes (here sklearn.tree._tree.Tree) are trusted by hubmagic's policy
+    c = card.Card(path)
     np.testing.assert_array_equal(c.get_model().predict(X), tree.predict(X))
     assert "max_depth" in c.render()
+
+    # a function named by the file is not: it is listed, and loads once the user trusts it
+    rounded = make_pipeline(FunctionTransformer(np.round), DecisionTreeClassifier(random_state=0)).fit(X, y)
+    path = persist.dump(rounded, tmp_path / "rounded.skops")
+    with pytest.raises(UntrustedTypesError, match="round"):
+        card.Card(path)
+    c = card.Card(str(path), trusted=persist.untrusted_types(path))
+    np.testing.assert_array_equal(c.get_model().predict(X), rounded.predict(X))
 
     pickled = persist.dump(tree, tmp_path / "model.pkl", "pickle")
     with pytest.raises(UntrustedTypesError, match=r"pickle file.*allow_pickle=True"):
