@@ -17,7 +17,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from traitlets import Bool, Enum, Int, Unicode
 
 from hubmagic.errors import HubMagicError
-from hubmagic.magics import namespace
+from hubmagic.notebook import _namespace as namespace
 
 
 def _parse(magic, line: str):
