@@ -47,8 +47,10 @@ def use_local_hub(data_dir: str | os.PathLike | None = None) -> HubSession:
     """Point this process at a local hub, starting one in the background if needed.
 
     Reuses, in order: a hub handed down by a parent process (``HUBMAGIC_LOCALHUB_ENDPOINT``
-    and ``HUBMAGIC_LOCALHUB_TOKEN``), the hub this process already started, or starts a new
-    one on ``data_dir`` (default ``~/.cache/hubmagic/localhub``), which survives restarts.
+    and ``HUBMAGIC_LOCALHUB_TOKEN``), the hub this process already started, the hub another
+    process (another notebook) serves ``data_dir`` with, or starts a new one on ``data_dir``
+    (default ``~/.cache/hubmagic/localhub``), which survives restarts. One folder is served
+    by one hub at a time: two servers on one folder would fail each other's commits.
 
     Args:
         data_dir: folder where the local hub stores its repositories.
@@ -69,17 +71,57 @@ def use_local_hub(data_dir: str | os.PathLike | None = None) -> HubSession:
         else:
             folder = Path(data_dir).expanduser().resolve() if data_dir else default_data_dir()
             hub = _embedded.get(folder)
-            if hub is None:
-                from hubmagic.localhub import LocalHub
-
-                folder.mkdir(parents=True, exist_ok=True)
-                hub = LocalHub(data_dir=folder).start()
-                _embedded[folder] = hub
-            endpoint, token, user = hub.endpoint, hub.token, _user_of(hub)
+            if hub is not None:
+                endpoint, token, user = hub.endpoint, hub.token, _user_of(hub)
+            else:
+                endpoint, token, user = _serve(folder)
         use_endpoint(endpoint)
         if token:
             os.environ["HF_TOKEN"] = token
         return HubSession(endpoint=endpoint, user=user, embedded=True, data_dir=folder)
+
+
+def _serve(folder: Path) -> tuple[str, str | None, str | None]:
+    """``(endpoint, token, user)`` of the hub serving ``folder``: another process's, or a new one."""
+    from hubmagic.errors import HubMagicError
+    from hubmagic.localhub import DataDirInUse, LocalHub, LocalHubError, serving
+
+    for _ in range(3):  # another process may take the folder between our look and our start
+        try:
+            running = serving(folder)
+            if running is not None:
+                if not _answers(running["endpoint"], running.get("token")):
+                    raise HubMagicError(
+                        f"The local hub of {folder} (pid {running.get('pid')}, {running['endpoint']}) does not "
+                        "answer. Stop that process, or use another folder (`%hub_local --data-dir DIR`, "
+                        "`use_local_hub(data_dir=...)`)."
+                    )
+                return running["endpoint"], running.get("token"), running.get("user")
+            folder.mkdir(parents=True, exist_ok=True)
+            hub = LocalHub(data_dir=folder).start()
+        except DataDirInUse:
+            continue
+        except LocalHubError as exc:
+            raise HubMagicError(str(exc)) from None
+        _embedded[folder] = hub
+        return hub.endpoint, hub.token, _user_of(hub)
+    raise HubMagicError(f"Could not start or reach the local hub of {folder}: another process keeps taking "
+                        "it. Try again, or use another folder (`%hub_local --data-dir DIR`).")
+
+
+def _answers(endpoint: str, token: str | None) -> bool:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(f"{endpoint}/api/whoami-v2",
+                                     headers={"Authorization": f"Bearer {token}"} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310 - a loopback URL we wrote
+            return answer.status == 200
+    except urllib.error.HTTPError:
+        return True  # it answers, even if it refuses this token
+    except OSError:
+        return False
 
 
 def _user_of(hub) -> str | None:

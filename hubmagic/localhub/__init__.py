@@ -14,6 +14,7 @@ This package does not import ``huggingface_hub`` (it is started before the clien
 reads its environment).
 """
 
+from .owner import DataDirInUse, LocalHubError, serving
 from .server import LocalHub
 
-__all__ = ["LocalHub"]
+__all__ = ["DataDirInUse", "LocalHub", "LocalHubError", "serving"]

@@ -1,4 +1,5 @@
-"""``python -m hubmagic.localhub --data-dir DIR [--host] [--port] [--user NAME:TOKEN]... [--org ORG:M1,M2]...``"""
+"""``python -m hubmagic.localhub --data-dir DIR [--host] [--port] [--user NAME:TOKEN[:FULL NAME]]...
+[--org ORG:M1,M2]... [--private-org ORG]...``"""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import signal
 import sys
 import threading
 
+from .owner import LocalHubError
 from .server import LocalHub
 
 
@@ -17,26 +19,42 @@ def _pair(text: str, what: str) -> tuple[str, str]:
     return name, value
 
 
+def _user(text: str) -> tuple[str, dict]:
+    name, token = _pair(text, "NAME:TOKEN[:FULL NAME]")
+    token, _, fullname = token.partition(":")
+    if not token:
+        raise argparse.ArgumentTypeError(f"expected NAME:TOKEN[:FULL NAME], got {text!r}")
+    return name, {"token": token, "fullname": fullname.strip() or None}
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m hubmagic.localhub",
                                      description="Serve a local Hugging Face Hub for huggingface_hub clients.")
     parser.add_argument("--data-dir", required=True, help="folder with repositories, LFS objects and accounts")
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
     parser.add_argument("--port", type=int, default=0, help="TCP port; 0 picks a free one (default)")
-    parser.add_argument("--user", action="append", default=[], type=lambda t: _pair(t, "NAME:TOKEN"),
-                        help="an account NAME:TOKEN (repeatable)")
+    parser.add_argument("--user", action="append", default=[], type=_user,
+                        help="an account NAME:TOKEN, optionally with a full name NAME:TOKEN:FULL NAME (repeatable)")
     parser.add_argument("--org", action="append", default=[], type=lambda t: _pair(t, "ORG:MEMBER[,MEMBER]"),
                         help="an organisation and its members ORG:MEMBER[,MEMBER] (repeatable)")
+    parser.add_argument("--private-org", action="append", default=[], metavar="ORG",
+                        help="new repos of this organisation are private unless created public (repeatable)")
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     users = dict(args.user)
-    orgs = {org: [m for m in members.split(",") if m] for org, members in args.org}
+    orgs: dict = {org: {"members": [m for m in members.split(",") if m]} for org, members in args.org}
+    for org in args.private_org:
+        orgs.setdefault(org, {"members": []})["private"] = True
     hub = LocalHub(args.data_dir, host=args.host, port=args.port, users=users or None, orgs=orgs or None)
     had_users = (hub.data_dir / "accounts.json").exists()
-    hub.start()
+    try:
+        hub.start()
+    except LocalHubError as exc:  # a busy port or data folder: one line, not a traceback
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 2
     if not users and not had_users:
         name, token = next(iter(hub.users.items()))
         print(f"created user {name} with token {token}", flush=True)

@@ -29,26 +29,46 @@ class Accounts:
         self.path = path
         self._lock = threading.Lock()
         self.users: dict[str, str] = {}
+        self.fullnames: dict[str, str] = {}
         self.orgs: dict[str, list[str]] = {}
+        self.private_orgs: set[str] = set()
         if path.exists():
             data = json.loads(path.read_text())
             self.users = dict(data.get("users", {}))
+            self.fullnames = dict(data.get("fullnames", {}))
             self.orgs = {k: list(v) for k, v in data.get("orgs", {}).items()}
+            self.private_orgs = set(data.get("private_orgs", []))
 
-    def merge(self, users: dict[str, str] | None, orgs: dict[str, list[str]] | None) -> None:
-        """Add or update users and orgs, then make sure there is at least one user."""
+    def merge(self, users: dict | None, orgs: dict | None) -> None:
+        """Add or update users and orgs, then make sure there is at least one user.
+
+        ``users`` maps a name to its token, or to ``{"token": ..., "fullname": ...}``;
+        ``orgs`` maps an org to its members, or to ``{"members": [...], "private": True}``
+        (new repos of a private org are private unless asked otherwise).
+        """
         with self._lock:
-            self.users.update(users or {})
-            for org, members in (orgs or {}).items():
+            for name, value in (users or {}).items():
+                token, fullname = (value.get("token"), value.get("fullname")) if isinstance(value, dict) else (value, None)
+                if not isinstance(token, str) or not token:
+                    raise ValueError(f"user {name!r} needs a token (a non-empty string)")
+                self.users[name] = token
+                if fullname:
+                    self.fullnames[name] = str(fullname)
+            for org, value in (orgs or {}).items():
+                members = value.get("members", []) if isinstance(value, dict) else value
                 known = self.orgs.setdefault(org, [])
                 known.extend(m for m in members if m not in known)
+                if isinstance(value, dict) and "private" in value:
+                    (self.private_orgs.add if value["private"] else self.private_orgs.discard)(org)
             if not self.users:
                 self.users[DEFAULT_USER] = new_token()
             self._save()
 
     def _save(self) -> None:
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"users": self.users, "orgs": self.orgs}, indent=2))
+        data = {"users": self.users, "fullnames": self.fullnames, "orgs": self.orgs,
+                "private_orgs": sorted(self.private_orgs)}
+        tmp.write_text(json.dumps(data, indent=2))
         os.chmod(tmp, 0o600)
         os.replace(tmp, self.path)
 
@@ -83,6 +103,11 @@ class Accounts:
                 return n
         return namespace
 
+    def private_by_default(self, namespace: str) -> bool:
+        """Whether new repos under ``namespace`` are private when the request does not say."""
+        lowered = namespace.lower()
+        return any(org.lower() == lowered for org in self.private_orgs)
+
     def can_write(self, user: str | None, namespace: str) -> bool:
         if user is None:
             return False
@@ -96,7 +121,7 @@ class Accounts:
             "type": "user",
             "id": user,
             "name": user,
-            "fullname": user,
+            "fullname": self.fullnames.get(user, user),
             "email": f"{user}@localhub.invalid",
             "emailVerified": True,
             "isPro": False,

@@ -126,10 +126,10 @@ def validate_metadata(metadata: dict, repo_type: str = "model") -> list[str]:
         _license(metadata["license"], errors)
     if "model-index" in metadata:
         _model_index(metadata["model-index"], errors)
-    for key in ("tags", "metrics"):
-        if key in metadata and metadata[key] is not None:
-            _strings(key, metadata[key], errors)
-    for key in ("datasets", "language", "base_model"):
+    if metadata.get("tags") is not None:
+        _strings("tags", metadata["tags"], errors)
+    # The Hub takes one dataset or metric as a plain string too (``datasets: iris``).
+    for key in ("datasets", "metrics", "language", "base_model"):
         if key in metadata and metadata[key] is not None:
             _string_or_strings(key, metadata[key], errors)
     for key in ("library_name", "pipeline_tag", "thumbnail", "license_name", "license_link", "model_name"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import socket
 import tempfile
 import threading
@@ -12,6 +13,7 @@ import uvicorn
 
 from .app import build_app
 from .lfs_store import DEFAULT_GRACE_SECONDS, DEFAULT_HREF_SECONDS
+from .owner import DataDirClaim, LocalHubError
 from .state import HubState
 
 
@@ -20,16 +22,20 @@ class LocalHub:
 
     Point ``huggingface_hub`` at it with ``HF_ENDPOINT=hub.endpoint`` and
     ``HF_HUB_DISABLE_XET=1`` (both read when ``huggingface_hub`` is imported).
-    Everything is stored under ``data_dir`` and survives restarts.
+    Everything is stored under ``data_dir`` and survives restarts. One server serves a
+    data folder at a time: starting a second one raises ``DataDirInUse`` (find the
+    running one with ``hubmagic.localhub.serving(data_dir)``).
 
     Args:
         data_dir: Folder holding repositories, LFS objects and accounts. A fresh
             temporary folder when ``None``.
         host: Interface to bind; loopback by default.
         port: TCP port; ``0`` picks a free one.
-        users: ``{name: token}`` of the accounts to create or update. With no users
-            (here and in ``data_dir``) one user ``user`` with a random token is made.
-        orgs: ``{org: [member, ...]}``.
+        users: ``{name: token}`` (or ``{name: {"token": ..., "fullname": ...}}``) of the
+            accounts to create or update. With no users (here and in ``data_dir``) one
+            user ``user`` with a random token is made.
+        orgs: ``{org: [member, ...]}``, or ``{org: {"members": [...], "private": True}}``
+            for an org whose new repos are private unless created public.
         lfs_grace_seconds: How long an LFS object uploaded but referenced by no commit
             is kept (a day by default); collected at start and after uploads.
         lfs_href_seconds: How long the upload/download links of the LFS batch API
@@ -41,7 +47,7 @@ class LocalHub:
     """
 
     def __init__(self, data_dir=None, *, host: str = "127.0.0.1", port: int = 0,
-                 users: dict[str, str] | None = None, orgs: dict[str, list[str]] | None = None,
+                 users: dict | None = None, orgs: dict | None = None,
                  lfs_grace_seconds: float = DEFAULT_GRACE_SECONDS, lfs_href_seconds: float = DEFAULT_HREF_SECONDS):
         self.data_dir = Path(data_dir) if data_dir is not None else Path(tempfile.mkdtemp(prefix="localhub-"))
         self.host = host
@@ -51,6 +57,7 @@ class LocalHub:
         self.state: HubState | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._claim: DataDirClaim | None = None
 
     @property
     def endpoint(self) -> str:
@@ -80,11 +87,14 @@ class LocalHub:
         """Start serving; returns once the server accepts connections."""
         if self._server is not None:
             return self
-        state = self._state()
-        sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
-        self.port = sock.getsockname()[1]
+        claim = DataDirClaim(self.data_dir)
+        claim.acquire()
+        try:
+            state = self._state()
+            sock = self._bind()
+        except BaseException:
+            claim.release()
+            raise
         config = uvicorn.Config(build_app(state), log_level="warning", access_log=False, lifespan="off",
                                 timeout_keep_alive=30, timeout_graceful_shutdown=3)
         server = uvicorn.Server(config)
@@ -103,9 +113,27 @@ class LocalHub:
             if failure or not self._thread.is_alive():
                 self._server = None
                 sock.close()
+                claim.release()
                 raise RuntimeError(f"LocalHub failed to start: {failure[0] if failure else 'unknown error'}")
             self._thread.join(0.01)
+        claim.publish(self.endpoint)
+        self._claim = claim
         return self
+
+    def _bind(self) -> socket.socket:
+        sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self.port))
+        except OSError as exc:
+            sock.close()
+            if exc.errno == errno.EADDRINUSE:
+                raise LocalHubError(f"Port {self.port} on {self.host} is already in use: pick another one "
+                                    "(--port N), or let the system choose a free one (--port 0).") from None
+            raise LocalHubError(f"Cannot listen on {self.host}:{self.port} ({exc.strerror or exc}). Check "
+                                "the --host and --port values.") from None
+        self.port = sock.getsockname()[1]
+        return sock
 
     def stop(self) -> None:
         """Stop serving and wait for the server thread to end."""
@@ -116,6 +144,9 @@ class LocalHub:
             self._thread.join(10)
         self._server = None
         self._thread = None
+        if self._claim is not None:
+            self._claim.release()
+            self._claim = None
 
     def __enter__(self) -> LocalHub:
         return self.start()
