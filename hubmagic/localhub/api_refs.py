@@ -118,6 +118,11 @@ def delete_branch(call: Call, repo_type: str, repo_id: str, branch: str):
 def create_tag(call: Call, repo_type: str, repo_id: str, revision: str):
     record = call.hub.readable(call, repo_type, repo_id)
     call.hub.require_write(call, record)
+    git = record.git()
+    try:  # as on the Hub, a missing revision is reported before the tag name is judged
+        git.resolve(revision)
+    finally:
+        git.close()
     body = call.json()
     tag = body.get("tag")
     if not isinstance(tag, str):

@@ -62,7 +62,8 @@ def create_repo(call: Call):
         raise HubError(400, "Missing space sdk ('gradio', 'docker' or 'static')")
     repo_id = f"{hub.accounts.canonical_namespace(namespace)}/{name}"
     try:
-        record = hub.storage.create(repo_type, repo_id, private=bool(_visibility(body, False)), author=call.user)
+        private = bool(_visibility(body, hub.accounts.private_by_default(namespace)))
+        record = hub.storage.create(repo_type, repo_id, private=private, author=call.user)
     except HubError as error:
         if error.status == 409:  # the client reads ``url`` from the 409 when exist_ok=True
             existing = hub.storage.find(repo_type, repo_id)
