@@ -30,6 +30,7 @@ class HubSession:
     user: str | None
     embedded: bool
     data_dir: Path | None = None
+    started: bool = False  # this call started the hub in this process (the caller may stop it)
 
     def __str__(self) -> str:
         where = f" (data in {self.data_dir})" if self.data_dir else ""
@@ -67,7 +68,7 @@ def use_local_hub(data_dir: str | os.PathLike | None = None) -> HubSession:
     with _lock:
         handed = os.environ.get(ENV_ENDPOINT)
         if handed and data_dir is None:
-            endpoint, token, user, folder = handed, os.environ.get(ENV_TOKEN), None, None
+            endpoint, token, user, folder, hub = handed, os.environ.get(ENV_TOKEN), None, None, None
         else:
             folder = Path(data_dir).expanduser().resolve() if data_dir else default_data_dir()
             hub = _embedded.get(folder)
@@ -78,7 +79,8 @@ def use_local_hub(data_dir: str | os.PathLike | None = None) -> HubSession:
         use_endpoint(endpoint)
         if token:
             os.environ["HF_TOKEN"] = token
-        return HubSession(endpoint=endpoint, user=user, embedded=True, data_dir=folder)
+        started = hub is None and folder in _embedded
+        return HubSession(endpoint=endpoint, user=user, embedded=True, data_dir=folder, started=started)
 
 
 def _serve(folder: Path) -> tuple[str, str | None, str | None]:
@@ -131,12 +133,23 @@ def _user_of(hub) -> str | None:
     return None
 
 
-def stop_local_hubs() -> None:
-    """Stop every local hub this process started (used on extension unload and in tests)."""
+def stop_local_hubs(data_dirs=None) -> None:
+    """Stop the local hubs this process started on ``data_dirs`` (default: every one).
+
+    ``%unload_ext hubmagic`` stops those its session started; tests stop them all.
+    """
     with _lock:
-        for hub in _embedded.values():
-            hub.stop()
-        _embedded.clear()
+        folders = list(_embedded) if data_dirs is None else [Path(d) for d in data_dirs]
+        for folder in folders:
+            hub = _embedded.pop(folder, None)
+            if hub is not None:
+                hub.stop()
+
+
+def is_serving(data_dir) -> bool:
+    """Whether this process serves a local hub on ``data_dir``."""
+    with _lock:
+        return Path(data_dir).expanduser().resolve() in _embedded
 
 
 def login(token: str | None = None) -> str:
@@ -148,32 +161,46 @@ def login(token: str | None = None) -> str:
 
     Returns:
         A one-line description of who is logged in, and where.
-    """
-    import getpass
 
+    Raises:
+        AuthenticationError: no token, or the Hub refused it.
+        PublishError: the Hub could not be reached (nothing was saved).
+    """
     from huggingface_hub import login as hf_login
 
     from hubmagic.hub._endpoint import get_endpoint, hf_api
-    from hubmagic.errors import AuthenticationError
+    from hubmagic.hub._identity import account
 
     from_env = token is None and bool(os.environ.get("HF_TOKEN"))
     if token is None and not from_env:
-        try:
-            token = getpass.getpass("Hugging Face token (hidden): ").strip()
-        except (EOFError, OSError):
-            token = ""
-        if not token:
-            raise AuthenticationError(
-                "No token given. Create one at https://huggingface.co/settings/tokens (write access) "
-                "and paste it at the prompt, or set the HF_TOKEN environment variable."
-            )
-    try:
-        info = hf_api(token=token).whoami()
-    except Exception as exc:  # the client raises HTTP errors of several classes here
-        raise AuthenticationError(
-            f"The Hub at {get_endpoint()} refused the token ({type(exc).__name__}). Check that it "
-            "is a valid access token with write access, then run %hub_login again."
-        ) from None
-    if token is not None and not from_env:
+        token = _ask_for_token()
+    # The account check tells a refused token (401) from a hub that cannot be reached.
+    name = account(hf_api(token=token), token, repo_id="the Hub")["name"]
+    if not from_env:
         hf_login(token=token, add_to_git_credential=False, skip_if_logged_in=False)
-    return f"logged in to {get_endpoint()} as {info.get('name')}"
+    return f"logged in to {get_endpoint()} as {name}"
+
+
+def _ask_for_token() -> str:
+    import getpass
+
+    from hubmagic.errors import AuthenticationError
+
+    where = (
+        "set the HF_TOKEN environment variable before starting Jupyter, or run `hf auth login` "
+        "in a terminal (every kernel then finds the token), then run %hub_login again"
+    )
+    try:
+        token = getpass.getpass("Hugging Face token (hidden): ").strip()
+    except NotImplementedError:  # ipykernel's StdinNotImplementedError: the front end has no input box
+        raise AuthenticationError(
+            f"This notebook front end cannot ask for input, so %hub_login cannot prompt for your token: {where}."
+        ) from None
+    except (EOFError, OSError):
+        token = ""
+    if not token:
+        raise AuthenticationError(
+            "No token given. Create one at https://huggingface.co/settings/tokens (write access) and "
+            f"paste it at the prompt, or {where}."
+        )
+    return token
