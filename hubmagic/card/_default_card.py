@@ -26,6 +26,7 @@ from hubmagic.card._snippets import (
     PLACEHOLDER_REPO_ID,
     get_started_code,
 )
+from hubmagic.card._licenses import check_license
 from hubmagic.errors import InvalidInputError
 from hubmagic.model._metrics import METRIC_INFO, round_metric
 
@@ -65,11 +66,14 @@ def build_default_card(
         repo_id: The Hub repository (used in the get-started code and model-index).
         metrics: ``{name: value}`` as :func:`hubmagic.model._metrics.compute_metrics`
             returns; adds the results table and the ``model-index`` metadata.
-        license: A Hub license id, e.g. ``"mit"``.
+        license: A Hub license id, e.g. ``"mit"``; anything else is refused with the
+            closest ids ("did you mean `mit`?").
         figures: Items with ``name``, ``path`` (relative, e.g. ``figures/roc.png``)
             and ``caption`` (dicts or objects).
         script_info: ``{"file": "train.py", "verified": True|False|None, "note":
-            str, "custom_objects": [names]}`` describing the training script.
+            str, "custom_objects": [names], "data": "X_test", "labels": "y_test"}``
+            describing the training script; ``data``/``labels`` are the names of the
+            variables the metrics were computed on, quoted in the card.
         trusted_types: The ``trusted=`` list of the skops file; computed from the
             model when ``None``.
         model_format: ``"skops"`` or ``"pickle"``; the config's value wins.
@@ -90,7 +94,7 @@ def build_default_card(
     )
     task = sk.get("task") or ""
     if license:
-        metadata.license = license
+        metadata.license = check_license(license)
     if metrics:
         metadata.model_name = (
             repo_id.split("/")[-1] if repo_id else type(model).__name__
@@ -116,7 +120,7 @@ def build_default_card(
         card.add(**{LOCAL_CODE: _local_code_section(local_files)})
     if notebook:
         card.add(**{NOTEBOOK: _notebook_section(notebook)})
-    _add_evaluation(card, metrics)
+    _add_evaluation(card, metrics, script_info or {})
     _add_figures(card, figures)
     card.add(
         **{
@@ -180,7 +184,7 @@ def _eval_results(metrics: Mapping[str, float], task: str) -> list[EvalResult]:
     return results
 
 
-def _add_evaluation(card: Card, metrics: Mapping[str, float] | None) -> None:
+def _add_evaluation(card: Card, metrics: Mapping[str, float] | None, script_info: Mapping[str, Any]) -> None:
     if not metrics:
         card.add(
             **{
@@ -198,12 +202,16 @@ def _add_evaluation(card: Card, metrics: Mapping[str, float] | None) -> None:
     }
     card.add_metrics(
         section=EVALUATION,
-        description=(
-            "Computed with scikit-learn on the evaluation data given when the repository "
-            "was created (e.g. `X_test`, `y_test`)."
-        ),
+        description=_evaluation_data(script_info),
         **pretty,
     )
+
+
+def _evaluation_data(script_info: Mapping[str, Any]) -> str:
+    data, labels = script_info.get("data"), script_info.get("labels")
+    if data and labels:
+        return f"Computed with scikit-learn on `{data}`, compared with the true labels `{labels}`."
+    return "Computed with scikit-learn on the example data and labels given when the repository was built."
 
 
 def _add_figures(card: Card, figures: Iterable[Any]) -> None:

@@ -17,10 +17,11 @@ from typing import Any, Literal
 
 from huggingface_hub import ModelCardData
 from skops.card import Card as _SkopsCard
-from skops.card._model_card import split_subsection_names
+from skops.card._model_card import Section, split_subsection_names
 
-from hubmagic.model import _persist as persist
+from hubmagic.card._diagram import folded, hyperparameter_table, model_tree
 from hubmagic.card._snippets import get_started_code
+from hubmagic.model import _persist as persist
 from hubmagic.errors import HubMagicError, InvalidInputError
 
 
@@ -108,6 +109,18 @@ class Card(_SkopsCard):
         if self.template == "skops":
             # skops <= 0.8 filled this section from the metadata (model_file, model_format).
             self.add_get_started_code()
+
+    # -- hyperparameters and diagram as text the Hub renders, the same on every render --
+    def _add_hyperparams(self, model: Any, section_name: str, description: str | None) -> None:
+        content = folded("Click to expand", hyperparameter_table(model))
+        if description:
+            content = f"{description}\n\n{content}"
+        self._add_single(section_name, Section(title=split_subsection_names(section_name)[-1], content=content))
+
+    def _add_model_plot(self, model: Any, section_name: str, description: str | None) -> None:
+        tree = folded("Model diagram", f"```text\n{model_tree(model)}\n```")
+        text = description or "The estimators the model is made of, with the parameters that differ from scikit-learn's defaults."
+        self._add_single(section_name, Section(title=split_subsection_names(section_name)[-1], content=f"{text}\n\n{tree}"))
 
     # -- sections skops 0.8 had -----------------------------------------------------
     def add_get_started_code(

@@ -18,6 +18,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from hubmagic import card, config
+from hubmagic.errors import InvalidInputError
 
 from hubmagic.model import _metrics as metrics
 
@@ -136,10 +137,22 @@ def test_default_card_metadata_passes_the_hubs_validation(kind, hub):
 
 
 def test_an_invalid_license_is_refused_by_the_hub(hub):
-    *_, c = build("classifier", license="not-a-license")
+    *_, c = build("classifier", license="mit")
+    c.metadata.license = "not-a-license"  # written by hand, past the check below
     status, answer = validate_on_hub(hub, c.render())
     assert status == 400
     assert any('"license" must be one of' in e["message"] for e in answer["errors"])
+
+
+@pytest.mark.parametrize(
+    ("given", "suggested"),
+    [("MIT License", "`mit`"), ("Apache 2.0", "`apache-2.0`"), ("BSD 3-Clause", "`bsd-3-clause`")],
+)
+def test_a_license_name_is_refused_when_given_with_the_hubs_id(given, suggested):
+    with pytest.raises(InvalidInputError) as caught:
+        build("classifier", license=given)
+    message = str(caught.value)
+    assert f"did you mean {suggested}" in message and repr(given) in message
 
 
 def test_body_sections_and_metrics_table():
@@ -156,10 +169,10 @@ def test_body_sections_and_metrics_table():
         "n_estimators"
         in c.select("Model description/Training Procedure/Hyperparameters").format()
     )
-    assert (
-        "sk-top-container"
-        in c.select("Model description/Training Procedure/Model Plot").content
-    )
+    diagram = c.select("Model description/Training Procedure/Model Plot").content
+    assert "├── columntransformer: ColumnTransformer(" in diagram
+    assert "RandomForestClassifier(n_estimators=5, random_state=0)" in diagram
+    assert "<style" not in text and "<script" not in text and "sk-container" not in text
     table = c.select("Model description/Evaluation Results").format()
     assert f"| {scores['accuracy']} |" in re.sub(r" +", " ", table)
     assert "F1 (macro)" in table
