@@ -30,25 +30,20 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hubmagic.repository import _state as repo_state
-from hubmagic.model import _trust as trust
-from hubmagic.hub._endpoint import get_endpoint, hf_api
 from hubmagic.errors import (
     AuthenticationError,
     InvalidInputError,
     RemoteChangedError,
     SecretsFoundError,
 )
+from hubmagic.hub._endpoint import get_endpoint, hf_api
 from hubmagic.hub._identity import account, check_repo_id, full_repo_id, resolve_token
-from hubmagic.hub._publish_commit import initial_commit, keep_others_parent, send_commit
-from hubmagic.hub._remote_errors import remote_changed_message, translate_errors
-from hubmagic.hub._sync import (
-    HUB_MANAGED,
-    FolderDiff,
-    diff_folder,
-    local_paths,
-    remote_files,
-)
+from hubmagic.hub._publish_commit import initial_commit, send_commit
+from hubmagic.hub._push_plan import Progress, PushPlan, emit, make_plan
+from hubmagic.hub._remote_errors import translate_errors
+from hubmagic.hub._sync import local_paths
+from hubmagic.model import _trust as trust
+from hubmagic.repository import _state as repo_state
 
 
 @dataclass
@@ -57,7 +52,8 @@ class PushResult:
 
     ``files`` lists the paths sent in the commit (added or modified), ``deleted`` the
     paths deleted on the remote; ``no_change`` is True when the remote already matched
-    the folder and no commit was made. ``str(result)`` is a short report for users.
+    the folder and no commit was made. ``plan`` is the ``PushPlan`` the push carried out
+    (a dry run's whole answer). ``str(result)`` is a short report for users.
     """
 
     repo_id: str
@@ -72,6 +68,7 @@ class PushResult:
     no_change: bool = False
     dry_run: bool = False
     report: str = ""
+    plan: PushPlan | None = field(default=None, repr=False)
 
     def __str__(self) -> str:
         return self.report or repr(self)
@@ -95,6 +92,7 @@ def publish_folder(
     redact: bool = False,
     overwrite: bool = False,
     mirror: bool = True,
+    progress: Progress | None = None,
 ) -> PushResult:
     """Publish the files of ``folder`` to the Hub repository ``repo_id`` in one commit.
 
@@ -111,7 +109,8 @@ def publish_folder(
         create_remote: create the repository if it does not exist.
         parent_commit: the commit the push is based on; default: the one this folder last
             pushed or pulled (kept in ``.hubmagic/state.json``).
-        dry_run: only report what would be uploaded/deleted; nothing is sent or changed.
+        dry_run: only plan: the result's ``plan`` (and ``report``) say what would be
+            uploaded, deleted or refused; nothing is sent or changed.
         redact: rewrite the secrets found in text files of the folder as environment
             lookups (``os.environ["..."]``) before publishing, instead of refusing.
         overwrite: allow a first push onto a branch that has files this folder never saw
@@ -120,6 +119,11 @@ def publish_folder(
             With ``False``, a remote file is deleted only if this folder's last push sent it
             and nobody changed it since, and the push is refused only if a file it sends was
             changed on the remote since that push (``push_to_hub`` works this way).
+        progress: called with ``{"phase", "bytes_done", "bytes_total", "path"}`` events:
+            ``"hashing"`` after each local file is hashed (over the bytes of all files),
+            ``"uploading"`` after each changed file's upload (over the bytes of the changed
+            files; a small file's bytes travel in the commit request itself), then
+            ``"committing"`` and ``"done"``.
 
     Returns:
         PushResult.
@@ -130,6 +134,26 @@ def publish_folder(
 
     >>> publish_folder("hub/iris", "alice/iris", commit_message="First model")  # doctest: +SKIP
     """
+    api, plan = _checked_plan(folder, repo_id, token=token, create_pr=create_pr, revision=revision,
+                              allow_patterns=allow_patterns, ignore_patterns=ignore_patterns,
+                              dry_run=dry_run, redact=redact)
+    make_plan(api, plan, allow_patterns=allow_patterns, ignore_patterns=ignore_patterns,
+              parent_commit=parent_commit, overwrite=overwrite, mirror=mirror, progress=progress)
+    result = PushResult(repo_id=plan.repo_id, repo_url=f"{plan.endpoint}/{plan.repo_id}", revision=plan.revision,
+                        dry_run=dry_run, plan=plan)
+    if dry_run:
+        result.files, result.deleted, result.no_change = plan.uploads, plan.deletions, plan.no_change
+        result.report = plan.report()
+        emit(progress, "done", 0, 0)
+        return result
+    if plan.refusal:
+        raise RemoteChangedError(plan.refusal)
+    return _carry_out(api, plan, result, private=private, create_remote=create_remote,
+                      commit_message=commit_message, commit_description=commit_description, progress=progress)
+
+
+def _checked_plan(folder, repo_id, *, token, create_pr, revision, allow_patterns, ignore_patterns, dry_run, redact):
+    """``(api, plan)`` once the folder, the repo id, the access, the secrets and the card passed."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InvalidInputError(f"Cannot publish {str(folder)!r}: it is not a folder. Create it with `ModelRepository.init(...)` / `%hub_init` first.")
@@ -142,16 +166,14 @@ def publish_folder(
         if who is None:
             raise AuthenticationError(f"Cannot tell whose namespace {repo_id!r} belongs to without a token: write 'namespace/{repo_id}' or log in.")
         repo_id = full_repo_id(repo_id, who["name"])
-    owns = who is not None and repo_id.split("/")[0] in who["namespaces"]
-    if who is not None and not owns and not create_pr and not dry_run:
+    owns = who is None or repo_id.split("/")[0] in who["namespaces"]
+    if not owns and not create_pr and not dry_run:
         raise AuthenticationError(
             f"No write access to {repo_id} on {endpoint}: you are logged in as {who['name']!r}, which is not "
             f"its owner nor a member of its organization. Push to your own namespace (e.g. "
             f"'{who['name']}/{repo_id.split('/')[1]}') or propose the change with `--create-pr` / "
             "`create_pr=True`. Nothing was published."
         )
-    revision = revision or "main"
-
     paths = local_paths(folder, allow_patterns, ignore_patterns)
     if not paths:
         raise InvalidInputError(f"Nothing to publish in {str(folder)!r} (no file matches the allow/ignore patterns).")
@@ -165,78 +187,58 @@ def publish_folder(
         message = f"Refusing to publish {repo_id}: credentials were found in the files to upload.\n{report}"
         raise SecretsFoundError(message, findings)
     card_check = _validate_card(api, folder, paths, token, raise_invalid=not dry_run)
+    plan = PushPlan(folder=folder, repo_id=repo_id, revision=revision or "main", endpoint=endpoint, paths=paths,
+                    create_pr=create_pr, owns=owns, findings=findings, card_check=card_check)
+    return api, plan
 
+
+def _carry_out(api, plan: PushPlan, result: PushResult, *, private, create_remote, commit_message,
+               commit_description, progress) -> PushResult:
+    """Create what is missing (repository, branch), then send the plan's one commit."""
+    repo_id, revision = plan.repo_id, plan.revision
     with translate_errors("push to", repo_id, revision=revision, publishing=True):
-        head, remote, branch_exists = _remote_state(api, repo_id, revision)
-        pr_base = _pr_base(folder, endpoint, repo_id, revision, head, parent_commit) if create_pr else None
-        if pr_base:
-            # A proposal made after the remote moved: show only this folder's changes, as
-            # made on the commit it last saw (the Hub opens the PR from that commit).
-            remote = remote_files(api, repo_id, pr_base)
-    diff = diff_folder(folder, remote, paths, allow_patterns, ignore_patterns)
-    if mirror or head is None or create_pr or parent_commit:
-        parent, refusal = _parent_commit(folder, endpoint, repo_id, revision, head, remote, diff, parent_commit=parent_commit, create_pr=create_pr, overwrite=overwrite)
-    else:
-        with translate_errors("push to", repo_id, revision=revision, publishing=True):
-            parent, refusal = keep_others_parent(api, folder, endpoint, repo_id, revision, head, remote, diff, paths, overwrite=overwrite)
-    parent = pr_base or parent
-    # The commit this folder saw last, for the message if the branch moves under the push.
-    seen_base = None if head is None else repo_state.last_commit(folder, endpoint, repo_id, revision)
-
-    result = PushResult(repo_id=repo_id, repo_url=f"{endpoint}/{repo_id}", revision=revision, dry_run=dry_run)
-    if dry_run:
-        result.files = [p for p, _ in diff.added + diff.modified]
-        result.deleted = [p for p, _ in diff.deleted]
-        result.no_change = head is not None and not diff.has_changes
-        result.report = _dry_run_report(repo_id, revision, head, remote, diff, card_check, findings, refusal, create_pr)
-        return result
-    if refusal:
-        raise RemoteChangedError(refusal)
-
-    with translate_errors("push to", repo_id, revision=revision, publishing=True):
-        if head is None or not branch_exists:
-            if head is None and not create_remote:
+        if plan.head is None or not plan.branch_exists:
+            if plan.head is None and not create_remote:
                 api.repo_info(repo_id)  # raises the not-found error the user needs to see
-            if head is None and (owns or who is None):
+            if plan.head is None and plan.owns:
                 result.repo_url = str(api.create_repo(repo_id, private=private, exist_ok=True))
             if revision != "main" and not revision.startswith("refs/"):
                 api.create_branch(repo_id, branch=revision, exist_ok=True)
-            if head is None and not create_pr:
-                parent = initial_commit(api, repo_id, revision)
-        if head is not None and not diff.has_changes:
+            if plan.head is None and not plan.create_pr:
+                plan.parent = initial_commit(api, repo_id, revision)
+        if plan.no_change:
             sha = api.repo_info(repo_id, revision=revision).sha
-            _record(folder, endpoint, repo_id, revision, sha, create_pr, paths)
+            if not plan.create_pr:  # a proposal that changes nothing is not this folder's base
+                _record(plan, revision, sha)
             result.commit_oid, result.no_change = sha, True
-            result.commit_url = f"{endpoint}/{repo_id}/commit/{sha}"
+            result.commit_url = f"{plan.endpoint}/{repo_id}/commit/{sha}"
             result.report = f"{repo_id}@{revision} is already up to date (commit {sha[:7]}); nothing was pushed."
+            emit(progress, "done", 0, 0)
             return result
         if not commit_message:
-            commit_message = "Update model with hubmagic" if head is not None and diff.modified else "Add model with hubmagic"
-        info, recovered = send_commit(api, folder, repo_id, revision, paths, diff, parent, create_pr=create_pr,
-                                      message=commit_message, description=commit_description, seen_base=seen_base)
+            commit_message = "Update model with hubmagic" if plan.head is not None and plan.diff.modified else "Add model with hubmagic"
+        info, recovered = send_commit(api, plan, message=commit_message, description=commit_description, progress=progress)
 
     result.commit_oid, result.commit_url = info.oid, info.commit_url
     result.pr_url, result.pr_num = info.pr_url, info.pr_num
-    result.files = [p for p, _ in diff.added + diff.modified]
-    result.deleted = [p for p, _ in diff.deleted]
-    trust.record_published(folder, result.files, repo_id)  # so this machine's own pickles load back
-    _record(folder, endpoint, repo_id, info.pr_revision or revision, info.oid, False, paths)
+    result.files, result.deleted = plan.uploads, plan.deletions
+    trust.record_published(plan.folder, result.files, repo_id)  # so this machine's own pickles load back
+    _record(plan, info.pr_revision or revision, info.oid)
     where = f"pull request {info.pr_url}" if info.pr_url else f"{repo_id}@{revision}"
-    result.report = f"Pushed to {where}: commit {info.oid[:7]} ({info.commit_url})\n" + diff.describe()
+    result.report = f"Pushed to {where}: commit {info.oid[:7]} ({info.commit_url})\n" + plan.diff.describe()
     if recovered:
         result.report += ("\n(The Hub's answer to the commit was lost on the way back; the branch was checked "
                           f"and holds this push as commit {info.oid[:7]}.)")
+    emit(progress, "done", plan.upload_bytes, plan.upload_bytes)
     return result
 
 
-def _record(folder, endpoint, repo_id, revision, sha, create_pr, paths) -> None:
+def _record(plan: PushPlan, revision: str, sha: str) -> None:
     """Remember the pushed commit and the files it sent (what a ``mirror=False`` push may delete later)."""
-    if create_pr:
-        return
-    repo_state.record_commit(folder, endpoint, repo_id, revision, sha, how="push")
-    state = repo_state.read_state(folder)
-    state["remotes"][repo_state.remote_key(endpoint, repo_id, revision)]["files"] = list(paths)
-    repo_state.write_state(folder, state)
+    repo_state.record_commit(plan.folder, plan.endpoint, plan.repo_id, revision, sha, how="push")
+    state = repo_state.read_state(plan.folder)
+    state["remotes"][repo_state.remote_key(plan.endpoint, plan.repo_id, revision)]["files"] = list(plan.paths)
+    repo_state.write_state(plan.folder, state)
 
 
 def _scan_secrets(folder: Path, paths: list[str], token: str | None, *, redact: bool) -> list:
@@ -282,67 +284,6 @@ def _validate_card(api, folder: Path, paths: list[str], token, *, raise_invalid:
                 ) from exc
             return f"invalid: {message}"
     for warning in caught:
-        warnings.warn(str(warning.message), UserWarning, stacklevel=3)
+        warnings.warn(str(warning.message), UserWarning, stacklevel=4)  # the caller of publish_folder
     notes = "; ".join(str(w.message).replace("\n", " ") for w in caught)
     return "valid" + (f" (warnings: {notes})" if notes else "")
-
-
-def _remote_state(api, repo_id: str, revision: str):
-    """``(head commit, files at head, branch exists)``; head is None for a missing repo.
-
-    A missing branch is compared with ``main``, the branch it will be created from.
-    """
-    from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
-
-    try:
-        head = api.repo_info(repo_id, revision=revision).sha
-        branch_exists = True
-    except RepositoryNotFoundError:
-        return None, {}, False
-    except RevisionNotFoundError:
-        if revision.startswith("refs/"):
-            raise
-        head = api.repo_info(repo_id).sha
-        branch_exists = False
-    return head, remote_files(api, repo_id, head), branch_exists
-
-
-def _pr_base(folder, endpoint, repo_id, revision, head, parent_commit) -> str | None:
-    """The commit a pull request should start from, when it is not the branch head."""
-    base = parent_commit or repo_state.last_commit(folder, endpoint, repo_id, revision)
-    return base if base and head and not head.startswith(base.lower()) else None
-
-
-def _parent_commit(folder, endpoint, repo_id, revision, head, remote, diff: FolderDiff, *, parent_commit, create_pr, overwrite):
-    """``(parent commit to send, refusal message or None)``."""
-    if head is None or create_pr:
-        return head, None  # a new repo's parent is its initial commit, known once created
-    if parent_commit:
-        return parent_commit, None  # the caller's choice: the Hub refuses it (412) if stale
-    base = repo_state.last_commit(folder, endpoint, repo_id, revision)
-    if base:
-        if head.startswith(base.lower()) or overwrite or not diff.has_changes:
-            return (head if overwrite else base), None
-        return base, remote_changed_message(repo_id, revision, base=base, head=head)
-    has_content = any(path not in HUB_MANAGED for path in remote)
-    known = head in repo_state.known_commits(folder, endpoint, repo_id)
-    if has_content and not known and not overwrite and diff.has_changes:
-        return head, remote_changed_message(repo_id, revision, base=None, head=head)
-    return head, None
-
-
-def _dry_run_report(repo_id, revision, head, remote, diff, card_check, findings, refusal, create_pr) -> str:
-    target = f"a pull request on {repo_id}@{revision}" if create_pr else f"{repo_id}@{revision}"
-    lines = [f"Dry run: would push to {target} on {get_endpoint()}. Nothing was sent or changed."]
-    lines.append("Remote: new repository" if head is None else f"Remote: commit {head[:7]} with {len(remote)} file(s)")
-    lines.append("Changes:\n" + diff.describe())
-    lines.append(f"Model card metadata: {card_check}")
-    if findings:
-        from hubmagic.secrets import format_findings
-
-        lines.append("Secrets found (the push would be refused):\n" + format_findings(findings))
-    else:
-        lines.append("Secrets: none found")
-    if refusal:
-        lines.append("The push would be refused: " + refusal)
-    return "\n".join(lines)

@@ -16,13 +16,12 @@ Three outcomes are easy to misreport:
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from hubmagic.repository import _state as repo_state
-from hubmagic.hub._endpoint import get_endpoint
 from hubmagic.errors import PublishError, RemoteChangedError
+from hubmagic.hub._endpoint import get_endpoint
+from hubmagic.hub._push_plan import Progress, PushPlan, emit
 from hubmagic.hub._remote_errors import remote_changed_message
-from hubmagic.hub._sync import FolderDiff, diff_folder, remote_files
+from hubmagic.hub._sync import diff_folder, remote_files
 
 _LFS_FAILURE = re.compile(r"^Error while uploading '(.*)' to the Hub\.")
 
@@ -38,58 +37,38 @@ def initial_commit(api, repo_id: str, revision: str) -> str:
     return commits[-1].commit_id
 
 
-def keep_others_parent(api, folder, endpoint, repo_id, revision, head, remote, diff: FolderDiff, paths, *, overwrite):
-    """``(parent, refusal)`` of a ``mirror=False`` push; narrows ``diff.deleted`` in place.
+def send_commit(api, plan: PushPlan, *, message: str, description: str | None, progress: Progress | None = None):
+    """The plan's commit, ``parent_commit=plan.parent``; returns ``(CommitInfo, recovered)``.
 
-    A remote file is "ours" if this folder's last push sent it and it is the same at the
-    remote head; only ours may be deleted, and a file we send that someone changed since
-    (or that was there before we ever pushed, with other content) needs ``overwrite``.
-    """
-    from huggingface_hub.errors import RevisionNotFoundError
-
-    entry = repo_state.read_state(folder)["remotes"].get(repo_state.remote_key(endpoint, repo_id, revision)) or {}
-    base, sent = entry.get("commit"), set(entry.get("files") or [])
-    before = remote
-    if base and not head.startswith(base.lower()):
-        try:
-            before = remote_files(api, repo_id, base)
-        except RevisionNotFoundError:  # history rewritten on the Hub: as if we never pushed
-            base, sent = None, set()
-
-    def untouched(path):
-        old, new = before.get(path), remote.get(path)
-        return (old is None and new is None) or (old is not None and new is not None and old.blob_id == new.blob_id)
-
-    diff.deleted = [(p, size) for p, size in diff.deleted if base and p in sent and untouched(p)]
-    changed = [p for p in paths if not untouched(p)] if base else [p for p, _ in diff.modified]
-    if changed and not overwrite:
-        return head, remote_changed_message(repo_id, revision, base=base, head=head, changed=changed)
-    return head, None
-
-
-def send_commit(api, folder: Path, repo_id, revision, paths, diff: FolderDiff, parent, *, create_pr, message,
-                description, seen_base):
-    """``create_commit`` with ``parent_commit=parent``; returns ``(CommitInfo, recovered)``.
-
-    ``recovered`` is True when the Hub's answer was lost and the commit was found on the
-    branch afterwards. ``seen_base`` is the commit this folder last saw (for the message
-    when the branch moved), ``None`` for a first push.
+    The changed files are uploaded one by one first (``preupload_lfs_files``, what
+    ``create_commit`` does in one batch), so ``progress`` hears of each as it completes;
+    ``create_commit`` then skips what is already uploaded. ``recovered`` is True when the
+    Hub's answer was lost and the commit was found on the branch afterwards.
     """
     from httpx2 import ConnectError, TransportError
-    from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+    from huggingface_hub import CommitOperationDelete
     from huggingface_hub.errors import HfHubHTTPError
 
-    operations = [CommitOperationAdd(path_in_repo=p, path_or_fileobj=str(folder / p)) for p in paths]
-    operations += [CommitOperationDelete(path_in_repo=p) for p, _ in diff.deleted]
+    repo_id, revision = plan.repo_id, plan.revision
+    additions = {p: _addition(plan, p) for p in plan.paths}
+    operations = list(additions.values()) + [CommitOperationDelete(path_in_repo=p) for p in plan.deletions]
+    total, done = plan.upload_bytes, 0
     try:
+        emit(progress, "uploading", 0, total)
+        for path, size in plan.diff.added + plan.diff.modified:
+            api.preupload_lfs_files(repo_id, [additions[path]], revision=revision, create_pr=plan.create_pr,
+                                    free_memory=False)
+            done += size
+            emit(progress, "uploading", done, total, path)
+        emit(progress, "committing", done, total)
         info = api.create_commit(repo_id, operations, commit_message=message, commit_description=description,
-                                 revision=revision, create_pr=create_pr, parent_commit=parent)
+                                 revision=revision, create_pr=plan.create_pr, parent_commit=plan.parent)
         return info, False
     except HfHubHTTPError as exc:
         status = getattr(exc.response, "status_code", None)
         if status == 412:
             now = api.repo_info(repo_id, revision=revision).sha
-            raise RemoteChangedError(remote_changed_message(repo_id, revision, base=seen_base, head=now)) from exc
+            raise RemoteChangedError(remote_changed_message(repo_id, revision, base=plan.seen_base, head=now)) from exc
         if status is None or status < 500:
             raise
         lost = exc
@@ -102,7 +81,17 @@ def send_commit(api, folder: Path, repo_id, revision, paths, diff: FolderDiff, p
         if not failed:
             raise
         raise PublishError(_lfs_failure_message(repo_id, failed.group(1), exc.__cause__)) from exc
-    return _after_lost_answer(api, folder, repo_id, revision, paths, diff, parent, create_pr, message, lost), True
+    return _after_lost_answer(api, plan, message, lost), True
+
+
+def _addition(plan: PushPlan, path: str):
+    """The upload of one file, with the sha256 the plan already computed (no second read)."""
+    from huggingface_hub import CommitOperationAdd
+
+    operation = CommitOperationAdd(path_in_repo=path, path_or_fileobj=str(plan.folder / path))
+    if path in plan.diff.sha256:
+        operation.upload_info.sha256 = bytes.fromhex(plan.diff.sha256[path])
+    return operation
 
 
 def _lfs_failure_message(repo_id: str, path: str, cause) -> str:
@@ -119,10 +108,11 @@ def _lfs_failure_message(repo_id: str, path: str, cause) -> str:
     )
 
 
-def _after_lost_answer(api, folder, repo_id, revision, paths, diff, parent, create_pr, message, lost):
+def _after_lost_answer(api, plan: PushPlan, message: str, lost: Exception):
     """The commit the lost request made, or re-raise ``lost`` when none landed."""
-    where = f"{repo_id}@{revision}"
-    if create_pr:
+    repo_id = plan.repo_id
+    where = f"{repo_id}@{plan.revision}"
+    if plan.create_pr:
         raise PublishError(
             f"The connection to the Hub ({get_endpoint()}) was lost while the pull request for {where} was "
             f"being sent ({type(lost).__name__}), so it may or may not have been opened. Look at "
@@ -132,7 +122,7 @@ def _after_lost_answer(api, folder, repo_id, revision, paths, diff, parent, crea
     from huggingface_hub.errors import HfHubHTTPError
 
     try:
-        landed = _find_landed_commit(api, folder, repo_id, revision, paths, diff, parent, message)
+        landed = _find_landed_commit(api, plan, message)
     except (HfHubHTTPError, TransportError) as check_failed:  # we cannot know, so we say so
         raise PublishError(
             f"The connection to the Hub ({get_endpoint()}) was lost while the commit to {where} was being "
@@ -149,16 +139,17 @@ def _after_lost_answer(api, folder, repo_id, revision, paths, diff, parent, crea
                       commit_description="", oid=landed, _endpoint=get_endpoint())
 
 
-def _find_landed_commit(api, folder, repo_id, revision, paths, diff, parent, message) -> str | None:
-    """The commit after ``parent`` on the branch with this push's title and files, if any."""
+def _find_landed_commit(api, plan: PushPlan, message: str) -> str | None:
+    """The commit after the plan's parent on the branch with this push's title and files, if any."""
     title = message.strip().split("\n", 1)[0]
-    for commit in api.list_repo_commits(repo_id, revision=revision):
+    parent = plan.parent
+    for commit in api.list_repo_commits(plan.repo_id, revision=plan.revision):
         if parent and commit.commit_id.startswith(parent.lower()):
             return None  # back at the commit we built on: ours is not on the branch
         if commit.title != title:
             continue
-        remote = remote_files(api, repo_id, commit.commit_id)
-        now = diff_folder(folder, remote, paths)
-        if not now.added and not now.modified and not any(p in remote for p, _ in diff.deleted):
+        remote = remote_files(api, plan.repo_id, commit.commit_id)
+        now = diff_folder(plan.folder, remote, plan.paths)
+        if not now.added and not now.modified and not any(p in remote for p in plan.deletions):
             return commit.commit_id
     return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,6 +96,8 @@ class FolderDiff:
     modified: list[tuple[str, int]] = field(default_factory=list)
     deleted: list[tuple[str, int]] = field(default_factory=list)
     unchanged: list[tuple[str, int]] = field(default_factory=list)
+    # sha256 of every local file compared, so an upload does not read a big model twice
+    sha256: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def has_changes(self) -> bool:
@@ -135,15 +138,20 @@ def diff_folder(
     paths: list[str],
     allow_patterns=None,
     ignore_patterns=None,
+    on_hashed: Callable[[str, int], None] | None = None,
 ) -> FolderDiff:
     """Compare the local ``paths`` of ``folder`` with ``remote``.
 
     Remote files outside the allow/ignore patterns are left alone (neither compared nor
     deleted), and so is the Hub-managed ``.gitattributes`` unless the folder has one.
+    ``on_hashed(path, size)`` is called after each local file is hashed.
     """
     diff = FolderDiff()
     for rel in paths:
         blob, sha, size = file_ids(Path(folder, rel))
+        diff.sha256[rel] = sha
+        if on_hashed is not None:
+            on_hashed(rel, size)
         other = remote.get(rel)
         if other is None:
             diff.added.append((rel, size))

@@ -45,7 +45,8 @@ from hubmagic.repository._files import (
     swap_in,
     write_figures,
 )
-from hubmagic.hub._sync import human_size, local_paths
+# the module, not its names: hub._sync itself imports this package's _state while loading
+from hubmagic.hub import _sync
 
 GENERATED_CARD = "generated-README.md"  # inside .hubmagic/: the card as hubmagic last wrote it
 _PLACEHOLDER = "[More Information Needed]"
@@ -312,7 +313,7 @@ class ModelRepository:
 
     def files(self) -> list[tuple[str, int]]:
         """``[(relative path, size in bytes), ...]`` of the files a push would publish."""
-        return [(p, (self.path / p).stat().st_size) for p in local_paths(self.path)]
+        return [(p, (self.path / p).stat().st_size) for p in _sync.local_paths(self.path)]
 
     def add_files(self, *paths, exist_ok: bool = True) -> list[str]:
         """Copy files into the repository root (they survive later ``init`` refreshes).
@@ -364,7 +365,7 @@ class ModelRepository:
         target = self.repo_id or f"<your namespace>/{self.name}"
         lines = [f"Model repository {self.path} → {target}"]
         files = self.files()
-        lines.append("  " + "  ".join(f"{p} ({human_size(s)})" for p, s in files))
+        lines.append("  " + "  ".join(f"{p} ({_sync.human_size(s)})" for p, s in files))
         settings = self.state["settings"]
         lines.append(f"  task: {settings.get('task') or self.config.get('sklearn', {}).get('task')}; format: {self.model_format}")
         missing = self.card_warnings()
