@@ -332,7 +332,11 @@ def test_connection_error_names_the_endpoint(folder, alice_token, monkeypatch):
 def test_not_a_folder(tmp_path, alice_token):
     with pytest.raises(InvalidInputError, match="not a folder"):
         publish_folder(tmp_path / "missing", "alice/x", token=alice_token)
-    assert os.path.exists(tmp_path)
+    assert not (tmp_path / "missing").exists(), "a refused push creates nothing"
+    (tmp_path / "a-file").write_text("not a repository")
+    with pytest.raises(InvalidInputError, match="not a folder"):
+        publish_folder(tmp_path / "a-file", "alice/x", token=alice_token)
+    assert (tmp_path / "a-file").read_text() == "not a repository"
 
 
 def test_a_403_from_the_hub_becomes_a_no_write_access_error(folder, api, alice_token, bob_token, repo_name):
@@ -384,3 +388,61 @@ def test_dry_run_and_no_change_push_send_only_read_requests(folder, api, alice_t
         writes = [(m, p) for m, p in served if m not in ("GET", "HEAD") and p != "/api/validate-yaml"]
         assert writes == [], writes
         assert any(p == "/api/validate-yaml" for _, p in served), "the card was validated"
+
+
+def test_a_dry_run_is_the_plan_and_changes_nothing_remote(folder, api, alice_token, repo_name, hub):
+    from hubmagic.hub._push_plan import PushPlan
+
+    repo_id = f"alice/{repo_name}"
+    first = publish_folder(folder, repo_id, token=alice_token)
+    (folder / "train.py").unlink()
+    (folder / "README.md").write_text(CARD + "\nTuned.\n")
+    api.upload_file(path_or_fileobj=b"by a colleague\n", path_in_repo="NOTES.md", repo_id=repo_id)
+    before = commits(api, repo_id)
+    results = []
+
+    served = requests_after_marker(hub, api, lambda: results.append(
+        publish_folder(folder, repo_id, token=alice_token, dry_run=True)))
+    [dry] = results
+
+    plan = dry.plan
+    assert isinstance(plan, PushPlan)
+    assert plan.uploads == ["README.md"] and plan.deletions == ["NOTES.md", "train.py"]
+    assert plan.head == before[0] and plan.parent == first.commit_oid, "built on what this folder last pushed"
+    assert plan.refusal and "changed" in plan.refusal, "the colleague's commit would refuse the push"
+    assert dry.files == plan.uploads and dry.deleted == plan.deletions and dry.report == plan.report()
+    assert [(m, p) for m, p in served if m not in ("GET", "HEAD") and p != "/api/validate-yaml"] == []
+    assert commits(api, repo_id) == before and "train.py" in api.list_repo_files(repo_id)
+
+
+def test_progress_events_count_the_bytes_hashed_then_uploaded(folder, api, alice_token, repo_name):
+    repo_id = f"alice/{repo_name}"
+    (folder / "model.skops").write_bytes(b"PK\x03\x04" + os.urandom(300_000))  # binary: stored with LFS
+    sizes = {p.relative_to(folder).as_posix(): p.stat().st_size for p in folder.rglob("*") if p.is_file()}
+    events = []
+
+    publish_folder(folder, repo_id, token=alice_token, progress=events.append)
+
+    phases = [e["phase"] for e in events]
+    order = ["hashing", "uploading", "committing", "done"]
+    assert phases == sorted(phases, key=order.index) and set(phases) == set(order) and phases[-1] == "done"
+    for phase in order:
+        mine = [e for e in events if e["phase"] == phase]
+        done = [e["bytes_done"] for e in mine]
+        assert done == sorted(done) and all(0 <= e["bytes_done"] <= e["bytes_total"] for e in mine), mine
+        assert {e["bytes_total"] for e in mine} == {sum(sizes.values())}, phase  # a first push sends every file
+    assert events[-1]["bytes_done"] == events[-1]["bytes_total"]
+    hashed = [e["path"] for e in events if e["phase"] == "hashing" and e["path"]]
+    uploaded = [e["path"] for e in events if e["phase"] == "uploading" and e["path"]]
+    assert sorted(hashed) == sorted(uploaded) == sorted(sizes)
+
+    # The upload reused the plan's hashes: the Hub holds the model under its true sha256.
+    [model] = [f for f in api.list_repo_tree(repo_id) if f.path == "model.skops"]
+    assert model.lfs is not None and model.lfs.sha256 == hashlib.sha256((folder / "model.skops").read_bytes()).hexdigest()
+
+    events.clear()
+    (folder / "README.md").write_text(CARD + "\nSecond version.\n")
+    publish_folder(folder, repo_id, token=alice_token, progress=events.append)
+    readme = (folder / "README.md").stat().st_size
+    uploading = [e for e in events if e["phase"] == "uploading"]
+    assert uploading[-1] == {"phase": "uploading", "bytes_done": readme, "bytes_total": readme, "path": "README.md"}
