@@ -11,8 +11,12 @@ stay cheap and so that ``hubmagic.localhub`` can be started before
 from __future__ import annotations
 
 import importlib
+from importlib import metadata as _metadata
 
-__version__ = "0.1.0"
+try:  # package.json is the single source; hatch-nodejs-version writes it into the metadata
+    __version__ = _metadata.version("hubmagic")
+except _metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 _LAZY_ATTRS = {
     "push_to_hub": ("hubmagic._api", "push_to_hub"),
