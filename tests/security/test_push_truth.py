@@ -2,20 +2,18 @@
 a failed upload says nothing was published, and push_to_hub never erases a colleague's work.
 
 Everything goes through the real ``huggingface_hub`` client over real HTTP to the local hub;
-the network faults come from a small HTTP proxy (below) placed between the two.
+the network faults come from the shared fault-injecting proxy (``tests/faults/proxy.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import http.client
 import os
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
+from faults.proxy import FaultyProxy, is_commit, is_lfs_upload
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
@@ -23,109 +21,6 @@ from sklearn.tree import DecisionTreeClassifier
 import hubmagic
 from hubmagic.errors import HubMagicError, PublishError, RemoteChangedError
 from hubmagic.hub._publish import publish_folder
-
-_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection"}
-
-
-class FaultyProxy:
-    """A loopback HTTP proxy to the hub that can break chosen requests.
-
-    ``rules`` maps a predicate on ``(method, path)`` to a fault:
-    ``"drop_answer"`` forwards the request then closes the connection without answering,
-    ``"drop_request"`` closes it without forwarding, an ``int`` answers that HTTP status
-    without forwarding, ``"hold"`` forwards only once ``hold_count`` such requests arrived.
-    """
-
-    def __init__(self, upstream: str, hold_count: int = 2):
-        self.upstream = urlsplit(upstream)
-        self.rules: list = []
-        self.seen: list[tuple[str, str, object]] = []
-        self._hold = threading.Barrier(hold_count, timeout=30)
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _body(self) -> bytes:
-                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                    data = b""
-                    while True:
-                        size = int(self.rfile.readline().split(b";")[0], 16)
-                        if size == 0:
-                            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                                pass
-                            return data
-                        data += self.rfile.read(size)
-                        self.rfile.readline()
-                return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-
-            def _handle(self):
-                body = self._body()
-                fault = next((f for match, f in proxy.rules if match(self.command, self.path)), None)
-                proxy.seen.append((self.command, self.path, fault))
-                if fault == "drop_request":
-                    self.close_connection = True
-                    return
-                if isinstance(fault, int):
-                    message = b'{"error": "Request has expired"}'
-                    self.send_response(fault)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(message)))
-                    self.end_headers()
-                    self.wfile.write(message)
-                    return
-                if fault == "hold":
-                    proxy._hold.wait()
-                status, headers, answer = proxy._forward(self.command, self.path, self.headers, body)
-                if fault == "drop_answer":
-                    self.close_connection = True
-                    return
-                self.send_response(status)
-                length = str(len(answer))
-                for name, value in headers:
-                    if name.lower() == "content-length" and self.command == "HEAD":
-                        length = value  # the size of what a GET would return
-                    elif name.lower() not in _HOP_BY_HOP:
-                        self.send_header(name, value)
-                self.send_header("Content-Length", length)
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(answer)
-
-            do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = _handle
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def _forward(self, method, path, headers, body):
-        conn = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=60)
-        try:
-            # The Host header is kept: the hub writes the proxy's address into LFS upload URLs.
-            sent = {k: v for k, v in headers.items() if k.lower() not in _HOP_BY_HOP}
-            sent["Content-Length"] = str(len(body))
-            conn.request(method, path, body=body, headers=sent)
-            response = conn.getresponse()
-            return response.status, response.getheaders(), response.read()
-        finally:
-            conn.close()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def is_commit(method, path):
-    return method == "POST" and "/commit/" in path
-
-
-def is_lfs_upload(method, path):
-    return method == "PUT" and path.startswith("/lfs-upload/")
-
 
 @pytest.fixture
 def proxy(hub, monkeypatch):
@@ -172,7 +67,7 @@ def test_two_concurrent_first_pushes_exactly_one_lands(proxy, api, alice_token, 
     }
     # Both commits are held at the proxy until both arrived: each push has chosen its parent
     # before either lands, the worst interleaving of two first pushes.
-    proxy.rules.append((is_commit, "hold"))
+    proxy.inject(is_commit, "hold")
     outcomes: dict[str, object] = {}
 
     def push(who):
@@ -236,7 +131,7 @@ def test_the_hub_moves_a_branch_by_compare_and_swap(hub, api, alice_token, repo_
 def test_a_commit_whose_answer_was_lost_is_reported_published(proxy, api, alice_token, repo_name, tmp_path):
     repo_id = f"alice/{repo_name}"
     folder = make_folder(tmp_path / "m", {"README.md": b"# model\n", "model.skops": b"PK\x03\x04" + os.urandom(3000)})
-    proxy.rules.append((is_commit, "drop_answer"))
+    proxy.inject(is_commit, "drop_answer")
 
     result = publish_folder(folder, repo_id, token=alice_token, commit_message="First model")
 
@@ -256,7 +151,7 @@ def test_a_commit_that_never_reached_the_hub_says_nothing_was_published(proxy, a
     publish_folder(folder, repo_id, token=alice_token)
     head = api.repo_info(repo_id).sha
     (folder / "notes.txt").write_bytes(b"v2\n")
-    proxy.rules.append((is_commit, "drop_request"))
+    proxy.inject(is_commit, "drop_request")
 
     with pytest.raises(PublishError) as caught:
         publish_folder(folder, repo_id, token=alice_token)
@@ -273,8 +168,8 @@ def test_a_lost_answer_that_cannot_be_checked_is_not_called_a_failure(proxy, api
     (folder / "notes.txt").write_bytes(b"v2\n")
     # The commit goes through but its answer is lost, and the hub is unreachable afterwards.
     start = len(proxy.seen)
-    proxy.rules.append((lambda method, path: any(is_commit(m, p) for m, p, _ in proxy.seen[start:]), "drop_request"))
-    proxy.rules.append((is_commit, "drop_answer"))
+    proxy.inject(lambda method, path: proxy.count(is_commit, since=start) > 0, "drop_request")
+    proxy.inject(is_commit, "drop_answer")
 
     with pytest.raises(PublishError) as caught:
         publish_folder(folder, repo_id, token=alice_token, commit_message="v2")
@@ -294,7 +189,8 @@ def test_a_permanent_lfs_upload_failure_is_one_clear_paragraph(proxy, api, alice
     head, before = api.repo_info(repo_id).sha, remote_contents(api, repo_id)
     (folder / "model.skops").write_bytes(b"PK\x03\x04" + os.urandom(3000))
     local = digest(folder)
-    proxy.rules[:] = [(is_lfs_upload, 403)]
+    proxy.rules.clear()
+    proxy.inject(is_lfs_upload, 403)
 
     with pytest.raises(HubMagicError) as caught:
         publish_folder(folder, repo_id, token=alice_token)
