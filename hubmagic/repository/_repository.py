@@ -398,6 +398,7 @@ class ModelRepository:
         redact: bool = False,
         overwrite: bool = False,
         mirror: bool = True,
+        progress=None,
     ):
         """Publish the folder in one commit (see ``hubmagic.hub._publish.publish_folder``).
 
@@ -406,6 +407,8 @@ class ModelRepository:
         or pulled, so a remote changed by someone else is refused, not overwritten.
         ``mirror=False`` keeps remote files this folder never pushed and refuses only the
         files it sends that someone else changed (``overwrite=True`` replaces them).
+        ``progress`` is called with ``{"phase", "bytes_done", "bytes_total", "path"}`` events
+        while the files are hashed and uploaded.
 
         Returns:
             PushResult (``commit_url``, ``pr_url``, ``files``, ``no_change`` ...).
@@ -435,6 +438,7 @@ class ModelRepository:
             redact=redact,
             overwrite=overwrite,
             mirror=mirror,
+            progress=progress,
         )
         if not result.dry_run:
             state = self.state
