@@ -1,1 +1,7 @@
-"""The notebook a model is published from: the kernel's notebook file (found and stripped)."""
+"""The notebook a model is published from: the kernel's ``NotebookSession`` (the state and
+actions the magics, the card editor and the lab panel share), the notebook file (found and
+stripped) and the user's variables."""
+
+from hubmagic.notebook._session import NotebookSession
+
+__all__ = ["NotebookSession"]

@@ -31,9 +31,7 @@ def find_notebook(path: str | os.PathLike | None = None, user_ns: Mapping | None
     """
     if path is not None:
         return _existing_notebook(Path(path))
-    candidates = [str((user_ns or {}).get(key) or "") for key in _NAMESPACE_KEYS]
-    candidates.append(os.environ.get(_ENV_KEY, ""))
-    for name in filter(None, candidates):
+    for name in _told_names(user_ns):
         for candidate in (Path(name), Path.cwd() / Path(name).name):
             # The server may give a path relative to its root, not to the kernel's
             # folder (which is the notebook's own folder): try the file name there too.
@@ -44,6 +42,24 @@ def find_notebook(path: str | os.PathLike | None = None, user_ns: Mapping | None
         "its path (or the notebook is not saved yet). Save it and give its path, e.g. "
         "`%hub_push --notebook analysis.ipynb` (in Python: `notebook='analysis.ipynb'`)."
     )
+
+
+def notebook_stem(user_ns: Mapping | None = None) -> str | None:
+    """The name (without ``.ipynb``) of the notebook this kernel runs, if the front end told it.
+
+    The file need not be saved yet: only its name is used (to name the repository).
+    """
+    for name in _told_names(user_ns):
+        if name.endswith(".ipynb"):
+            return Path(name).stem
+    return None
+
+
+def _told_names(user_ns: Mapping | None) -> list[str]:
+    """What the front end told the kernel about its notebook, most specific first."""
+    candidates = [str((user_ns or {}).get(key) or "") for key in _NAMESPACE_KEYS]
+    candidates.append(os.environ.get(_ENV_KEY, ""))
+    return [name for name in candidates if name]
 
 
 def write_stripped_notebook(src: Path, dst_folder: Path) -> str:

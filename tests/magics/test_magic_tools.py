@@ -11,6 +11,8 @@ from huggingface_hub import HfApi
 from IPython.core.error import UsageError
 from test_publish_flow import train
 
+from hubmagic.notebook import NotebookSession
+
 EXPLORE = "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt"
 PLOT = (
     "fig, ax = plt.subplots()\nax.scatter(X_test.iloc[:, 0], model.predict(X_test))\n"
@@ -41,7 +43,7 @@ def test_status_before_and_after_a_push_and_after_an_edit(ip, hub, as_alice, rep
     after = capsys.readouterr().out
     assert repo_id in after and "up to date" in after.lower(), after
 
-    folder = ip.magics_manager.registry["HubMagics"].repository.path
+    folder = NotebookSession.for_shell(ip).repository.path
     (folder / "README.md").write_text((folder / "README.md").read_text() + "\nA note.\n")
     ip.run_cell("%hub_status", store_history=True)
     edited = capsys.readouterr().out

@@ -10,6 +10,8 @@ import pytest
 from huggingface_hub import HfApi, hf_hub_download
 from IPython.core.error import UsageError
 
+from hubmagic.notebook import NotebookSession
+
 TRAIN_CELLS = [
     "from sklearn.datasets import load_iris\nfrom sklearn.model_selection import train_test_split",
     "from sklearn.linear_model import LogisticRegression",
@@ -113,8 +115,7 @@ def test_several_candidates_are_listed(ip):
 
 def test_config_traitlets(ip):
     ip.run_cell("%config HubMagics.private = True", store_history=True)
-    magics = ip.magics_manager.registry["HubMagics"]
-    assert magics.private is True
+    assert NotebookSession.for_shell(ip).private is True
 
 
 def test_unload_removes_hooks(ip):
@@ -143,7 +144,7 @@ def test_an_estimator_skops_cannot_persist_names_the_object(ip):
     with pytest.raises(UsageError, match=r"functiontransformer.*lambda.*named function") as info:
         ip.run_cell("%hub_init pipe --data X", store_history=True)
     assert len(str(info.value).splitlines()) <= 3
-    assert not (ip.magics_manager.registry["HubMagics"].repository)
+    assert not NotebookSession.for_shell(ip).repository
 
 
 @pytest.mark.parametrize(
