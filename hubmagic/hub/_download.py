@@ -11,11 +11,12 @@ import re
 import shutil
 from pathlib import Path
 
-from hubmagic.model import _local_modules as local_modules
-from hubmagic.hub._endpoint import hf_api
 from hubmagic.errors import InvalidInputError, RemoteNotFoundError
+from hubmagic.hub._endpoint import hf_api
 from hubmagic.hub._identity import check_repo_id, resolve_token
 from hubmagic.hub._remote_errors import translate_errors
+from hubmagic.model import _local_modules as local_modules
+from hubmagic.repository._files import check_destination
 
 _SHA = re.compile(r"[0-9a-f]{40}")
 
@@ -78,12 +79,9 @@ def download_repo(
 
     >>> download_repo("alice/iris", "hub/iris")  # doctest: +SKIP
     """
-    dst = Path(dst)
-    if dst.exists() and any(dst.iterdir()) and not exist_ok:
-        raise InvalidInputError(
-            f"Cannot download {repo_id} into {str(dst)!r}: the folder is not empty. Choose another "
-            "folder, delete it, or pass exist_ok=True to overwrite the files that exist on the Hub."
-        )
+    dst = check_destination(dst, f"download {repo_id} into", non_empty_ok=exist_ok,
+                            hint="Choose another folder, delete this one, or pass exist_ok=True to overwrite "
+                                 "the files that exist on the Hub.")
     src, _ = snapshot(
         repo_id,
         revision=revision,
@@ -141,7 +139,7 @@ def fetch_model(
     """
     check_repo_id(repo_id)
     api = hf_api(resolve_token(token, required=False))
-    kwargs = dict(cache_dir=cache_dir, force_download=force_download, local_files_only=local_files_only)
+    kwargs = {"cache_dir": cache_dir, "force_download": force_download, "local_files_only": local_files_only}
     config_path = _download_file(api, repo_id, "config.json", revision, kwargs)
     config = json.loads(config_path.read_text(encoding="utf-8"))
     file, model_format = read_model_config(config, repo_id)

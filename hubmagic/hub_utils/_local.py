@@ -29,6 +29,7 @@ from hubmagic.hub_utils._errors import (
     ModelNotAPathError,
     RepositoryFileExistsError,
 )
+from hubmagic.repository._files import check_destination
 
 _PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
 _NOT_TABULAR = (
@@ -80,14 +81,9 @@ def init(
     >>> hub_utils.init(model="model.pkl", requirements=["scikit-learn"], dst="my-repo",
     ...                task="tabular-classification", data=X_test)  # doctest: +SKIP
     """
-    dst = Path(dst)
-    if dst.exists() and (not dst.is_dir() or next(dst.iterdir(), None) is not None):
-        raise DestinationNotEmptyError(
-            f"None-empty dst path already exists! hubmagic.hub_utils.init needs a new or "
-            f"empty folder, and {str(dst)!r} "
-            + ("is a file." if not dst.is_dir() else "already has files.")
-            + " Choose another dst, or delete it first."
-        )
+    # skops 0.8's error class and first words, which callers match
+    dst = check_destination(dst, "create the repository in", error=DestinationNotEmptyError,
+                            prefix="None-empty dst path already exists! ", hint="Choose another dst, or delete it first.")
     if task not in hub_config.SUPPORTED_TASKS:
         raise InvalidInputError(
             f"Task {task} not supported. Supported tasks are: "

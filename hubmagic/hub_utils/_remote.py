@@ -20,6 +20,7 @@ from hubmagic.hub_utils._errors import (
     repository_not_found,
 )
 from hubmagic.hub_utils._local import validate_folder
+from hubmagic.repository._files import check_destination
 
 # What ``download(**kwargs)`` passes on (skops passed them to ``snapshot_download``).
 _DOWNLOAD_OPTIONS = {"cache_dir", "force_download", "local_files_only", "allow_patterns", "ignore_patterns"}
@@ -126,12 +127,10 @@ def download(
     """
     from hubmagic.hub._download import download_repo
 
-    dst = Path(dst)
-    if dst.exists() and (not dst.is_dir() or next(dst.iterdir(), None) is not None):
-        raise DestinationNotEmptyError(
-            f"None-empty dst path already exists! Cannot download {repo_id} into {str(dst)!r}: "
-            "choose a new or empty folder, or delete this one first."
-        )
+    # skops 0.8's error class and first words, which callers match
+    dst = check_destination(dst, f"download {repo_id} into", error=DestinationNotEmptyError,
+                            prefix="None-empty dst path already exists! ",
+                            hint="Choose a new or empty folder, or delete this one first.")
     unknown = sorted(set(kwargs) - _DOWNLOAD_OPTIONS)
     if unknown:
         raise InvalidInputError(

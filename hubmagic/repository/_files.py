@@ -9,23 +9,48 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from hubmagic.repository import _state as repo_state
 from hubmagic.errors import InvalidInputError
+from hubmagic.repository import _state as repo_state
 
 
 def safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "model"
 
 
-def check_destination(dst: Path) -> None:
-    if dst.exists() and not dst.is_dir():
-        raise InvalidInputError(f"Cannot build the repository in {str(dst)!r}: it is a file. Choose another `dst`.")
-    if dst.is_dir() and any(dst.iterdir()):
-        if not (dst / "config.json").is_file() and not repo_state.state_path(dst).is_file():
-            raise InvalidInputError(
-                f"{str(dst)!r} already holds files that are not a hubmagic repository; hubmagic will not "
-                "replace them. Choose another `dst` (`%hub_init --dst DIR`) or empty that folder."
-            )
+def is_repository(folder: Path) -> bool:
+    """A folder hubmagic made (built or downloaded): ``init`` may refresh it."""
+    return (folder / "config.json").is_file() or repo_state.state_path(folder).is_file()
+
+
+def check_destination(
+    dst,
+    doing: str,
+    *,
+    non_empty_ok: bool = False,
+    non_empty_note: str = "",
+    hint: str = "Choose another folder (`dst`), or empty or delete this one.",
+    error: type[Exception] = InvalidInputError,
+    prefix: str = "",
+) -> Path:
+    """Refuse a destination that is a file (or lies under one) or a folder that already has files.
+
+    The one check (and wording) of every place that writes a new folder: ``init``,
+    ``from_hub``, ``download_repo`` and ``hub_utils``' ``init`` / ``download``.
+    ``doing`` completes "Cannot ... 'dst'"; ``non_empty_ok`` accepts a folder with files
+    (a refresh, ``exist_ok=True``), ``non_empty_note`` says what else is wrong with them;
+    ``error`` and ``prefix`` keep the exception class and message start that skops
+    0.8's users catch. Returns ``Path(dst)``.
+    """
+    dst = Path(dst)
+    blocker = next((p for p in (dst, *dst.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        where = "it is a file" if blocker == dst else f"{str(blocker)!r} is a file"
+        raise error(f"{prefix}Cannot {doing} {str(dst)!r}: {where}, and hubmagic needs a folder there. {hint} "
+                    "Nothing was changed.")
+    if dst.is_dir() and not non_empty_ok and next(dst.iterdir(), None) is not None:
+        raise error(f"{prefix}Cannot {doing} {str(dst)!r}: the folder is not empty{non_empty_note}, and hubmagic "
+                    f"never replaces files it did not write. {hint} Nothing was changed.")
+    return dst
 
 
 def _figure_fields(fig) -> tuple[str, bytes, str]:

@@ -28,27 +28,18 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from hubmagic.repository import _state as repo_state
-from hubmagic.repository._card_merge import merge_cards
 from hubmagic.errors import HubMagicError, InvalidInputError
-from hubmagic.hub._identity import check_repo_id
-from hubmagic.repository._files import (
-    carry_added_files,
-    check_destination,
-    copy_figures,
-    render_card,
-    safe_name,
-    swap_in,
-    write_figures,
-)
+
 # the module, not its names: hub._sync itself imports this package's _state while loading
 from hubmagic.hub import _sync
+from hubmagic.hub._identity import check_repo_id
+from hubmagic.repository import _state as repo_state
+from hubmagic.repository._build import GENERATED_CARD, BuildOptions, build_repository
+from hubmagic.repository._files import check_destination, is_repository, safe_name
 
-GENERATED_CARD = "generated-README.md"  # inside .hubmagic/: the card as hubmagic last wrote it
 _PLACEHOLDER = "[More Information Needed]"
 
 
@@ -90,9 +81,8 @@ class ModelRepository:
         >>> repo = ModelRepository.from_hub("alice/iris")  # doctest: +SKIP
         """
         check_repo_id(repo_id)
-        dst = Path(dst) if dst is not None else Path("hub") / safe_name(repo_id.split("/")[-1])
-        if dst.exists() and any(dst.iterdir()):
-            raise InvalidInputError(f"Cannot download {repo_id} into {str(dst)!r}: the folder is not empty. Choose another `dst`.")
+        dst = check_destination(dst if dst is not None else Path("hub") / safe_name(repo_id.split("/")[-1]),
+                                f"download {repo_id} into")
         repo = cls(dst)
         repo.pull(repo_id, revision=revision, token=token)
         state = repo.state
@@ -149,9 +139,8 @@ class ModelRepository:
             The repository.
         """
         from hubmagic import config as model_config
-        from hubmagic.model import _local_modules as local_modules
         from hubmagic.model import _persist as persist
-        from hubmagic.notebook._notebook_file import find_notebook, write_stripped_notebook
+        from hubmagic.notebook._notebook_file import find_notebook
 
         if repo_id is not None:
             check_repo_id(repo_id)
@@ -169,75 +158,15 @@ class ModelRepository:
 
         name = name or (repo_id.split("/")[-1] if repo_id else None) or (Path(dst).name if dst else None) or "model"
         dst = Path(dst) if dst is not None else Path("hub") / safe_name(name)
-        check_destination(dst)
-        old = cls(dst) if dst.exists() else None
-        old_state = repo_state.read_state(dst) if old else {"remotes": {}, "settings": {}}
-
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{dst.name}.building-", dir=dst.parent))
-        try:
-            model_file = persist.model_file_name(model_format)
-            persist.dump(model, tmp / model_file, model_format)
-            trusted = persist.untrusted_types(tmp / model_file) if model_format == "skops" else None
-            if train_script is not None:
-                (tmp / "train.py").write_text(train_script, encoding="utf-8")
-            elif old and (dst / "train.py").is_file():
-                shutil.copy2(dst / "train.py", tmp / "train.py")
-            roots = [Path.cwd()] + ([notebook.parent] if notebook else [])
-            modules = local_modules.find_local_modules(model, type_names=trusted or (), roots=roots)
-            module_files = local_modules.copy_local_modules(modules, tmp)
-            config = model_config.build_config(
-                model, data, task=task, requirements=requirements, model_file=model_file,
-                model_format=model_format, trusted_types=trusted, local_modules=module_files,
-                train_script=(tmp / "train.py").read_text(encoding="utf-8") if (tmp / "train.py").is_file() else None,
-            )
-            model_config.write_config(config, tmp / "config.json")
-            figure_entries = write_figures(tmp, figures) if figures is not None else copy_figures(dst, tmp, old)
-            if notebook is not None:
-                notebook_name = write_stripped_notebook(notebook, tmp)
-            else:
-                notebook_name = old_state.get("settings", {}).get("notebook")
-            # What hubmagic itself copied in last time and no longer wants is not carried over.
-            dropped = local_modules.listed_files(old.config) if old and (dst / "config.json").is_file() else []
-            if notebook is not None and old_state.get("settings", {}).get("notebook"):
-                dropped.append(old_state["settings"]["notebook"])
-            added = carry_added_files(dst, tmp, old_state, extra, old, dropped=dropped)
-            if notebook_name and not (tmp / notebook_name).is_file():
-                notebook_name = None  # deleted by the user since: no link to a missing file
-
-            metrics = None
-            if labels is not None:
-                from hubmagic.model import _metrics as model_metrics
-
-                metrics = model_metrics.compute_metrics(model, data, labels, config["sklearn"].get("task"))
-            card_repo_id = repo_id or old_state.get("repo_id")
-            new_text = render_card(model, config, tmp, repo_id=card_repo_id, metrics=metrics, license=license,
-                                    figures=figure_entries, script_info=script_info, model_format=model_format,
-                                    notebook=notebook_name)
-            mine = (dst / "README.md").read_text(encoding="utf-8") if old and (dst / "README.md").is_file() else None
-            base_file = dst / repo_state.STATE_DIR / GENERATED_CARD
-            # A README hubmagic did not write (downloaded, hand-made) is all the user's: an
-            # empty base keeps its metadata and sections and only adds the new sections.
-            base = base_file.read_text(encoding="utf-8") if old and base_file.is_file() else ""
-            (tmp / "README.md").write_text(merge_cards(base, mine, new_text), encoding="utf-8")
-
-            state = dict(old_state)
-            state["settings"] = {
-                "name": name,
-                "task": config["sklearn"].get("task"),
-                "model_format": model_format,
-                "license": license,
-                "added_files": added,
-                "notebook": notebook_name,
-            }
-            if repo_id:
-                state["repo_id"] = repo_id
-            repo_state.write_state(tmp, state)
-            (tmp / repo_state.STATE_DIR / GENERATED_CARD).write_text(new_text, encoding="utf-8")
-            swap_in(tmp, dst)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        check_destination(dst, "build the repository in", non_empty_ok=is_repository(dst),
+                          non_empty_note=" and is not a hubmagic repository",
+                          hint="Choose another `dst` (`%hub_init --dst DIR`), or empty that folder.")
+        options = BuildOptions(
+            name=name, data=data, labels=labels, repo_id=repo_id, task=task, model_format=model_format,
+            requirements=requirements, license=license, train_script=train_script, script_info=script_info,
+            figures=figures, extra=extra, notebook=notebook,
+        )
+        build_repository(model, dst, options)
         repo = cls(dst)
         repo._data = data
         return repo

@@ -167,3 +167,28 @@ def test_an_unreachable_hub_is_not_reported_as_a_missing_file(monkeypatch, repo_
     with pytest.raises(RemoteNotFoundError, match="Could not reach the Hub at http://127.0.0.1:9") as info:
         hubmagic.load(f"alice/{repo_name}")
     assert "no config.json" not in str(info.value)
+
+
+def test_a_file_as_destination_is_one_clear_error_and_stays_as_it_was(tmp_path, alice_token, repo_name):
+    from hubmagic import hub_utils
+    from hubmagic.repository import ModelRepository
+
+    repo_id = f"alice/{repo_name}"
+    publish_model(tmp_path, LogisticRegression(max_iter=500).fit(X, y), repo_id, alice_token)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes")
+
+    for download in (lambda dst: ModelRepository.from_hub(repo_id, dst),
+                     lambda dst: download_repo(repo_id, dst),
+                     lambda dst: download_repo(repo_id, dst, exist_ok=True)):
+        with pytest.raises(InvalidInputError) as err:
+            download(notes)
+        message = str(err.value)
+        assert message.startswith(f"Cannot download {repo_id} into {str(notes)!r}: it is a file"), message
+        assert "\n" not in message and "Choose another" in message and "Nothing was changed." in message
+        with pytest.raises(InvalidInputError, match=f"{str(notes)!r} is a file"):
+            download(notes / "model")  # a folder that would have to be made under the file
+    with pytest.raises(OSError, match="^None-empty dst path already exists! Cannot download .*: it is a file"):
+        hub_utils.download(repo_id=repo_id, dst=notes)
+    assert notes.read_text() == "my notes"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["alice__" + repo_name, "notes.txt"]
