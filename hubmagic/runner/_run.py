@@ -47,6 +47,7 @@ def run_notebook(notebook: Path, *, data_dir: Path, workdir: Path, timeout: int 
             ENV_TOKEN: hub.token,
             "HF_ENDPOINT": hub.endpoint,
             "HF_HUB_DISABLE_XET": "1",
+            "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # their rates and times would change every saved output
             # Downloads from this hub stay out of the huggingface.co cache (same repo ids).
             "HF_HUB_CACHE": str(Path(data_dir).resolve() / "client-cache"),
         })
@@ -78,7 +79,10 @@ def _cells_summary(name: str, nb) -> str:
 
 def normalise_outputs(nb, endpoint: str, workdir: Path):
     """``nb`` with the hub's address and the scratch folder removed from every text output."""
-    replacements = [(endpoint, PORT_PLACEHOLDER), (str(Path(workdir).resolve()) + os.sep, "")]
+    import datetime
+
+    replacements = [(endpoint, PORT_PLACEHOLDER), (str(Path(workdir).resolve()) + os.sep, ""),
+                    (datetime.date.today().isoformat(), "YYYY-MM-DD")]  # train.py's header names the day
 
     def clean(text):
         joined = "".join(text) if isinstance(text, list) else text
