@@ -14,6 +14,7 @@ Faults (``FaultyProxy.inject(match, fault, times=None, headers=None)``):
 * ``"hold"``: forward only once ``hold_count`` such requests arrived (a race at its worst);
 * a callable: called (e.g. to restart the hub), then the request is forwarded.
 
+When the hub does not answer, the proxy answers 502 as a gateway would.
 ``times`` bounds how often a fault fires (``None``: every time); a spent fault lets
 requests through.
 """
@@ -134,7 +135,10 @@ class FaultyProxy:
                     proxy._hold.wait()
                 elif callable(kind):
                     kind()
-                status, headers, answer = proxy._forward(self.command, self.path, self.headers, body)
+                try:
+                    status, headers, answer = proxy._forward(self.command, self.path, self.headers, body)
+                except OSError:  # the hub is down: answer as a gateway in front of it would
+                    status, headers, answer = 502, [("Content-Type", "application/json")], b'{"error": "Bad gateway"}'
                 if kind == "drop_answer":
                     self.close_connection = True
                     return
