@@ -57,7 +57,3 @@ class SecretsFoundError(HubMagicError):
 
 class PublishError(HubMagicError):
     """The push failed; the local repository and the remote are unchanged."""
-
-
-class NotReproducibleError(HubMagicError):
-    """The train script did not rebuild the same model."""

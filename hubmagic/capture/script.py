@@ -51,10 +51,6 @@ class TrainScript:
         """Execution counts of the kept cells (``[1, 3, 7]``)."""
         return [r.execution_count for r in self.kept]
 
-    @property
-    def dropped_counts(self) -> list[int | None]:
-        return [r.execution_count for r, _ in self.dropped]
-
     def summary(self) -> str:
         """A few lines for the user: which cells are in, which are out and why."""
         kept = ", ".join(r.label for r in self.kept) or "none"

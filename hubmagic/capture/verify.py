@@ -64,13 +64,6 @@ class Verification:
     def __bool__(self) -> bool:
         return self.ok
 
-    def raise_for_failure(self) -> None:
-        """Raise ``NotReproducibleError`` with the reason unless ``ok``."""
-        if not self.ok:
-            from hubmagic.errors import NotReproducibleError
-
-            raise NotReproducibleError(self.reason)
-
 
 def expected_outputs(model, example_input) -> dict:
     """What the in-memory estimator answers on the example input."""

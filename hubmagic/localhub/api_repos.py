@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from .cards import front_matter
-from .errors import HubError, repo_not_found
+from .errors import HubError
 from .http import Call, json_response
 from .safepath import split_repo_id
-from .storage import REPO_TYPES, RepoRecord, now_iso
+from .storage import RepoRecord, now_iso
 
 _TYPE_BY_NAME = {None: "model", "model": "model", "dataset": "dataset", "space": "space"}
 
@@ -223,13 +223,6 @@ def list_repos(call: Call, repo_type: str):
         if limit and len(items) >= limit:
             break
     return json_response(items)
-
-
-def check_type(segment: str) -> str:
-    for repo_type in REPO_TYPES:
-        if segment == f"{repo_type}s":
-            return repo_type
-    raise repo_not_found()
 
 
 def grant_access(call: Call, repo_type: str, repo_id: str):

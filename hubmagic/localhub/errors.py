@@ -53,10 +53,6 @@ def forbidden(message: str) -> HubError:
     return HubError(403, message)
 
 
-def bad_request(message: str) -> HubError:
-    return HubError(400, message)
-
-
 def conflict(message: str) -> HubError:
     return HubError(409, message)
 

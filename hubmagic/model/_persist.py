@@ -279,9 +279,6 @@ def untrusted_types(path: str | Path) -> list[str]:
     return list(sio.get_untrusted_types(file=path))
 
 
-required_trusted_types = untrusted_types
-
-
 def trusted_types_for(model: Any) -> list[str]:
     """The ``trusted=`` list that loading ``model`` from a skops file will need."""
     import skops.io as sio

@@ -267,7 +267,7 @@ def test_get_started_code_really_loads_the_model_from_the_hub(
     cfg = config.build_config(model, X, model_format=model_format)
     config.write_config(cfg, tmp_path)
     trusted = (
-        persist.required_trusted_types(tmp_path / model_file)
+        persist.untrusted_types(tmp_path / model_file)
         if model_format == "skops"
         else None
     )

@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 from huggingface_hub import HfApi, hf_hub_download
+from huggingface_hub.errors import HfHubHTTPError
 
 from hubmagic.localhub import LocalHub
 
@@ -48,8 +49,9 @@ def test_restart_keeps_repos_commits_refs_lfs_and_accounts(tmp_path):
             path = hf_hub_download("lab/kept", name, revision="v1", endpoint=hub.endpoint, token=TOKEN,
                                    cache_dir=tmp_path / "cache")
             assert open(path, "rb").read() == data
-        with pytest.raises(Exception):
+        with pytest.raises(HfHubHTTPError) as refused:
             HfApi(endpoint=hub.endpoint, token="hf_someone_else").model_info("lab/kept")
+        assert refused.value.response.status_code == 401, "only the stored accounts' tokens are accepted"
 
     # Users given on a later start are added.
     with LocalHub(data_dir, users={"dave": "hf_dave"}) as hub:

