@@ -1,14 +1,14 @@
 """How every ``%hub_*`` magic reads its line: the same on every OS, with ``--help``.
 
-Words are split as a POSIX shell would (quotes group words and are removed, a trailing
-``# comment`` is dropped) except that a backslash is an ordinary character, so a Windows
-path such as ``C:\\data\\x.csv`` reads the same everywhere. (IPython's own
-``parse_argstring`` keeps quotes on POSIX and splits differently on Windows.)
+Words are split at spaces; a quote that opens a word groups it and is removed
+(``--commit-message "Tuned C"``), a quote inside a word is part of a Python expression and
+kept, as are the spaces inside its brackets (``%hub_init models['b']``, ``--data
+X.loc[:, 'a b']``); a trailing ``# comment`` is dropped, and a backslash is an ordinary
+character, so a Windows path such as ``C:\\data\\x.csv`` reads the same everywhere. (IPython's own ``parse_argstring`` keeps quotes
+on POSIX and splits differently on Windows; ``shlex`` eats backslashes and inner quotes.)
 """
 
 from __future__ import annotations
-
-import shlex
 
 from IPython.core.error import UsageError
 
@@ -27,14 +27,40 @@ def parse(magic, line: str):
 
 def split(line: str) -> list[str]:
     """The words of ``line``; an unclosed quote is a ``UsageError`` that says so."""
-    lexer = shlex.shlex(strip_comment(line), posix=True)
-    lexer.whitespace_split = True
-    lexer.commenters = ""  # done by strip_comment: ``a#b`` is one word, not a comment
-    lexer.escape = ""  # backslashes are path separators on Windows: keep them
-    try:
-        return list(lexer)
-    except ValueError as exc:
-        raise UsageError(f"Could not read the arguments ({exc}): close the quote you opened.") from None
+    words: list[str] = []
+    word: list[str] | None = None  # None between words
+    quote = None  # the open quote
+    quoted_word = False  # the word opened with a quote: its quotes group, and are removed
+    depth = 0  # open brackets: inside them, spaces and quotes belong to a Python expression
+    for char in strip_comment(line):
+        if quote:
+            if char == quote:
+                quote = None
+                if quoted_word:
+                    continue
+            word.append(char)
+            continue
+        if char.isspace() and depth == 0:
+            if word is not None:
+                words.append("".join(word))
+                word = None
+            continue
+        if word is None:
+            word, quoted_word = [], char in "'\""
+        if char in "'\"":
+            quote = char
+            if quoted_word:
+                continue
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+        word.append(char)
+    if quote:
+        raise UsageError(f"Could not read the arguments (no closing quotation {quote}): close the quote you opened.")
+    if word is not None:
+        words.append("".join(word))
+    return words
 
 
 def strip_comment(line: str) -> str:
