@@ -110,7 +110,7 @@ def test_verify_from_init_and_from_script_goes_into_the_card(ip, tmp_path, capsy
     out = capsys.readouterr().out
     assert "✔ train.py rebuilds the model" in out, out
     card = (tmp_path / "hub" / "model" / "README.md").read_text()
-    assert "verified" in card.lower()
+    assert "✔ Verified:" in card and "Not reproducible" not in card, card
 
     # A refit from unrecorded state cannot be reproduced: the verdict says so, in the card too.
     ip.run_cell_quietly("import numpy as _np\nmodel.fit(X_train + _np.random.default_rng().normal(size=X_train.shape), y_train)")
@@ -119,6 +119,8 @@ def test_verify_from_init_and_from_script_goes_into_the_card(ip, tmp_path, capsy
     ip.run_cell("%hub_script --verify", store_history=True)
     out = capsys.readouterr().out
     assert "✘" in out and "not reproducible" in out.lower(), out
+    card = (tmp_path / "hub" / "model" / "README.md").read_text()
+    assert "✘ Not reproducible:" in card and "✔ Verified" not in card, card
 
 
 def test_verify_needs_data(ip):
