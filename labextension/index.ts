@@ -133,7 +133,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: () => choose('exclude')
     });
     app.commands.addCommand(CommandIDs.open, {
-      label: 'Show the Hub panel',
+      label: 'Hub Panel',
+      caption: 'Show the Hub panel: this notebook\'s model repository, train script and push',
       execute: () => app.shell.activateById(panel.id)
     });
 

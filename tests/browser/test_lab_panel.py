@@ -223,3 +223,15 @@ def test_the_hub_panel_follows_the_notebook_and_publishes(lab, page, hub, alice_
     page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="first.ipynb").click()
     panel.locator('.hubmagic-files tr[data-path="train.py"]').wait_for(timeout=SLOW)
     assert "first.ipynb" in panel.locator(".hubmagic-notebook").inner_text()
+
+
+def test_the_hub_panel_in_jupyter_notebook_7(lab, page):
+    write_notebook(lab["root"] / "nb7.ipynb", [("n-1", "1 + 1")])
+    page.goto(f"{lab['url']}/notebooks/nb7.ipynb?token={lab['token']}")
+    run_menu(page, "View", "Hub Panel")
+    panel = page.locator("#hubmagic-panel")
+    panel.locator(".hubmagic-not-loaded").wait_for(timeout=SLOW)
+    assert "nb7.ipynb" in panel.locator(".hubmagic-notebook").inner_text()
+    panel.locator("button.hubmagic-load").click()
+    panel.locator(".hubmagic-no-repo").wait_for(timeout=SLOW)
+    shot(page, "6-notebook7")
