@@ -13,6 +13,7 @@ import importlib
 # with ``NotebookSession.for_shell(shell)``.
 MAGICS = [
     "hubmagic.magics.core:HubMagics",
+    "hubmagic.magics._card:CardMagics",
 ]
 
 _LOADED: dict[int, list] = {}

@@ -78,6 +78,9 @@ def build(shell, capture, name: str, options: dict, *, license: str | None, veri
         "verified": None,
         "note": "",
         "custom_objects": list(getattr(script, "custom_objects", []) or []),
+        # the card names the data the metrics were computed on (hubmagic.card)
+        "data": options.get("data"),
+        "labels": options.get("labels"),
     }
 
     def init(script, script_info):
@@ -120,4 +123,5 @@ def build(shell, capture, name: str, options: dict, *, license: str | None, veri
         model_format=model_format,
         all_cells=all_cells,
     )
-    return Built(init(outcome.script, outcome.script_info()), outcome.script, outcome)
+    names = {key: script_info[key] for key in ("data", "labels")}
+    return Built(init(outcome.script, {**outcome.script_info(), **names}), outcome.script, outcome)

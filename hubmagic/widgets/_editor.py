@@ -95,6 +95,15 @@ class CardEditor(w.VBox):
         _OPEN.add(self)
         self.reload()
 
+    def _repr_mimebundle_(self, **kwargs):
+        # A saved notebook (nbconvert, GitHub) shows the card's state instead of "CardEditor(...)".
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is not None and self.folder is not None:
+            from hubmagic.widgets._summary import card_summary
+
+            bundle["text/plain"] = card_summary(self.folder)
+        return bundle
+
     # -- what is edited ------------------------------------------------------------------
     @property
     def repository(self):
@@ -184,7 +193,7 @@ class CardEditor(w.VBox):
         folder = self.folder
         extra = []
         if self.session is not None:
-            extra = [f.get("path") for f in self.session.figures or [] if f.get("path")]
+            extra = [_session_path(f) for f in self.session.figures or []]
         if folder is not None and (folder / EXCLUDED_FIGURES).is_dir():
             extra += [p.relative_to(folder / EXCLUDED_FIGURES).as_posix() for p in sorted((folder / EXCLUDED_FIGURES).rglob("*.png"))]
         for path in dict.fromkeys(extra):
@@ -242,10 +251,13 @@ class CardEditor(w.VBox):
             self.repository._card = None  # its cached Card would hide this save from repo.card
         self.dirty = False
         if self.session is not None:
-            if excluded and hasattr(self.session, "exclude_figures"):
-                names = [f.get("name") for f in self.session.figures or [] if f.get("path") in excluded]
-                if names:
-                    self._call(self.session.exclude_figures, *names)
+            # the capture must agree, or the next %hub_init would bring a figure back
+            chosen = {_session_path(f): f for f in self.session.figures or []}
+            out = [chosen[p]["name"] for p in excluded if p in chosen and chosen[p]["include"]]
+            back = [f["name"] for p, f in chosen.items() if p not in excluded and not f["include"]
+                    and any(g["path"] == p for g in self.figures)]
+            if out or back:
+                self._call(lambda: self.session.choose_figures(include=back, exclude=out))
             self._call(self.session.card_changed)
         for editor in list(_OPEN):
             if editor is not self and editor.folder == folder:
@@ -336,7 +348,8 @@ class CardEditor(w.VBox):
         self.reload()
 
     def _on_session_card(self, change) -> None:
-        if change["name"] == "repository":
+        old, new = change.get("old"), change.get("new")
+        if change["name"] == "repository" and getattr(old, "path", None) != getattr(new, "path", None):
             self._history.clear()
             self._future.clear()
             self.reload()
@@ -509,6 +522,11 @@ class CardEditor(w.VBox):
         panel = self.metrics_panel
         self._edit(lambda doc: doc.add_metric(panel.name.value, panel.value.value, panel.dataset.value), hub=True)
         panel.name.value = panel.value.value = panel.dataset.value = ""
+
+
+def _session_path(figure: dict) -> str:
+    """The repository path of a figure of ``NotebookSession.figures`` (written or not)."""
+    return f"figures/{figure['name']}.png"
 
 
 def _figures_end(doc: CardDocument) -> int:

@@ -1,0 +1,82 @@
+"""The editor bound to the notebook's session: what %hub_push publishes, and what Python changes."""
+
+from __future__ import annotations
+
+from huggingface_hub import ModelCard
+
+from hubmagic.notebook import NotebookSession
+from hubmagic.widgets import CardEditor
+
+CELLS = [
+    "%load_ext hubmagic",
+    "%matplotlib inline\nimport matplotlib.pyplot as plt",
+    "from sklearn.datasets import load_iris\nfrom sklearn.linear_model import LogisticRegression\n"
+    "X, y = load_iris(return_X_y=True, as_frame=True)\nbig, y_big = X.iloc[::3], y.iloc[::3]",
+    "model = LogisticRegression(max_iter=300).fit(X, y)",
+    "plt.plot([3, 2, 1])\nplt.title('Loss')\nplt.show()",
+    "plt.bar(['a', 'b'], [1, 2])\nplt.title('Importance')\nplt.show()",
+]
+
+
+def setup(run, repo_id):
+    for cell in CELLS:
+        run(cell)
+    run(f"%hub_init model --data big --labels y_big --repo-id {repo_id}")
+
+
+def test_an_edit_in_the_editor_is_what_hub_push_publishes(shell, run, api, repo_name, capsys):
+    repo_id = f"alice/{repo_name}"
+    setup(run, repo_id)
+    session = NotebookSession.for_shell(shell)
+    capsys.readouterr()
+    run("%hub_card")  # no kernel here: the card's state, and how to edit it in Python
+    out = capsys.readouterr().out
+    assert "Model card" in out and "[More Information Needed]" in out and "repo.card" in out
+
+    editor = CardEditor(session=session, preview_delay=0)
+    other = CardEditor(session=session, preview_delay=0)
+    text = (session.repository.path / "README.md").read_text()
+    assert "`big`" in text and "`y_big`" in text  # the card names the data actually used
+    assert sorted(r.path for r in editor.figure_rows) == ["figures/importance.png", "figures/loss.png"]
+    loss = next(r for r in editor.figure_rows if r.path == "figures/loss.png")
+    loss.include.value = False
+    editor.metadata_form.license.value = "mit"
+    editor.sections_panel.picker.value = editor.document().find("Model description/Intended uses & limitations")
+    editor.sections_panel.content.value = "Teaching the iris data set."
+    editor.actions.save.click()
+    assert next(f for f in session.figures if f["name"] == "loss")["include"] is False  # the capture agrees
+    assert other.metadata["license"] == "mit"  # the other editor reloaded
+
+    # a change made in Python shows in the open editors
+    session.repository.card.metadata.tags = ["sklearn", "iris"]
+    session.repository.save()
+    session.card_changed()
+    assert list(editor.metadata_form.lists["tags"].value) == ["sklearn", "iris"]
+
+    run("%hub_push")
+    readme = ModelCard.load(api.hf_hub_download(repo_id, "README.md"))
+    assert readme.data.license == "mit" and "Teaching the iris data set." in readme.text
+    files = api.list_repo_files(repo_id)
+    assert "figures/importance.png" in files and "figures/loss.png" not in files
+    assert session.push_state["phase"] == "done"
+
+
+def test_hub_card_from_a_published_repository_opens_a_pull_request(shell, run, api, repo_name, capsys):
+    repo_id = f"alice/{repo_name}"
+    setup(run, repo_id)
+    run("%hub_push")
+    run(f"%hub_card --from {repo_id} --dst edit-copy")
+    assert "Push opens a pull request" in capsys.readouterr().out
+    from hubmagic.repository import ModelRepository
+
+    copy = ModelRepository.open("edit-copy")
+    editor = CardEditor(repository=copy, push=lambda **kw: copy.push(repo_id, **kw), create_pr=True, preview_delay=0)
+    assert editor.document().find("Model description") == 0
+    editor.sections_panel.content.value = "Reviewed description."
+    editor.actions.message.value = "Better description"
+    editor.actions.push.click()
+    assert "/discussions/" in editor.actions.outcome.value
+    discussion = api.get_repo_discussions(repo_id)
+    assert [d.title for d in discussion if d.is_pull_request] == ["Better description"]
+    main = ModelCard.load(api.hf_hub_download(repo_id, "README.md"))
+    assert "Reviewed description." not in main.text  # main is untouched until the PR is merged
