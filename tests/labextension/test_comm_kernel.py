@@ -11,6 +11,7 @@ import time
 import uuid
 from pathlib import Path
 
+import nbformat
 import pytest
 from jupyter_client.manager import start_new_kernel
 
@@ -89,6 +90,9 @@ class Kernel:
 
 @pytest.fixture
 def kernel(tmp_path, hub, alice_token):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source, id=cell_id) for cell_id, source in TRAIN]
+    nbformat.write(notebook, tmp_path / "analysis.ipynb")  # what Jupyter would have saved
     env = {**os.environ, "HF_TOKEN": alice_token, "JPY_SESSION_NAME": str(tmp_path / "analysis.ipynb")}
     km, kc = start_new_kernel(kernel_name="python3", cwd=str(tmp_path), env=env, startup_timeout=120)
     try:
@@ -165,6 +169,13 @@ def test_the_panel_follows_the_session_and_drives_it(kernel, api, repo_name):
              if of_type("update")(m) and "push_state" in data_of(m)["payload"]][-1]
     assert final["result"]["commit"] == api.list_repo_commits(repo_id)[0].commit_id
     assert "astype" not in Path(api.hf_hub_download(repo_id, "train.py")).read_text()
+
+    # Publish notebook = `%hub_push --notebook`: the kernel finds its notebook from Jupyter.
+    kernel.comm_messages.clear()
+    kernel.send(panel, {"type": "publish-notebook", "version": 1, "payload": {}})
+    result = data_of(kernel.wait_comm(of_type("result", panel)))["payload"]
+    assert result["ok"], result["message"]
+    assert "analysis.ipynb" in api.list_repo_files(repo_id)
 
 
 def test_another_protocol_version_gets_a_clear_message_and_changes_nothing(kernel):
