@@ -22,6 +22,10 @@ so two pushes racing onto the same commit cannot both land (the Hub moves the br
 compare-and-swap). With ``mirror=False`` (what ``push_to_hub`` uses) the remote is not a
 mirror: remote files are deleted only if this folder's last push sent them, and the push is
 refused only when a file it sends was changed on the remote since that push.
+
+The read-only half is a ``PushPlan`` (``hubmagic.hub._push_plan``: what will be uploaded,
+deleted or refused); a dry run returns it, a push carries it out (``_carry_out`` here,
+the commit itself in ``hubmagic.hub._publish_commit``).
 """
 
 from __future__ import annotations

@@ -15,10 +15,10 @@ from sklearn.tree import DecisionTreeClassifier
 
 import hubmagic
 from hubmagic import config as model_config
-from hubmagic.model import _persist as persist
-from hubmagic.hub._download import download_repo
 from hubmagic.errors import InvalidInputError, RemoteNotFoundError, UntrustedTypesError
+from hubmagic.hub._download import download_repo
 from hubmagic.hub._publish import publish_folder
+from hubmagic.model import _persist as persist
 
 X, y = load_iris(return_X_y=True)
 
