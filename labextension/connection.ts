@@ -142,6 +142,9 @@ export class HubConnection {
   }
 
   private _attach(kernel: Kernel.IKernelConnection | null): void {
+    if (kernel !== null && kernel === this._kernel) {
+      return; // `ready` and `kernelChanged` both announce the first kernel
+    }
     this._detach();
     this._kernel = kernel;
     if (!kernel) {
