@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
@@ -30,6 +32,8 @@ def ip(tmp_path, monkeypatch):
     yield shell
     try:
         shell.run_cell("%unload_ext hubmagic")
+        if "matplotlib.pyplot" in sys.modules:  # the next test's capture would take open figures
+            sys.modules["matplotlib.pyplot"].close("all")
     finally:
         TestingShell.clear_instance()
         InteractiveShell.clear_instance()

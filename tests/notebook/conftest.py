@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
@@ -12,6 +14,7 @@ def shell(tmp_path, monkeypatch):
     """A fresh shell whose working directory is the test's notebook folder."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    _close_figures()  # a figure another test left open in pyplot would be captured here
     InteractiveShell.clear_instance()
     config = Config()
     config.HistoryManager.hist_file = ":memory:"
@@ -20,7 +23,13 @@ def shell(tmp_path, monkeypatch):
     from hubmagic.notebook import NotebookSession
 
     NotebookSession.for_shell(shell).close()
+    _close_figures()
     InteractiveShell.clear_instance()
+
+
+def _close_figures():
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
 
 
 @pytest.fixture
