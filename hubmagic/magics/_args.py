@@ -4,8 +4,9 @@ Words are split at spaces; a quote that opens a word groups it and is removed
 (``--commit-message "Tuned C"``), a quote inside a word is part of a Python expression and
 kept, as are the spaces inside its brackets (``%hub_init models['b']``, ``--data
 X.loc[:, 'a b']``); a trailing ``# comment`` is dropped, and a backslash is an ordinary
-character, so a Windows path such as ``C:\\data\\x.csv`` reads the same everywhere. (IPython's own ``parse_argstring`` keeps quotes
-on POSIX and splits differently on Windows; ``shlex`` eats backslashes and inner quotes.)
+character, so a Windows path such as ``C:\\data\\x.csv`` reads the same everywhere.
+(IPython's own ``parse_argstring`` keeps quotes on POSIX and splits differently on Windows;
+``shlex`` eats backslashes and inner quotes.)
 """
 
 from __future__ import annotations
@@ -51,16 +52,22 @@ def split(line: str) -> list[str]:
             quote = char
             if quoted_word:
                 continue
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth = max(0, depth - 1)
+        depth = _depth_after(char, depth)
         word.append(char)
     if quote:
         raise UsageError(f"Could not read the arguments (no closing quotation {quote}): close the quote you opened.")
     if word is not None:
         words.append("".join(word))
     return words
+
+
+def _depth_after(char: str, depth: int) -> int:
+    """How many brackets are open after ``char``."""
+    if char in "([{":
+        return depth + 1
+    if char in ")]}":
+        return max(0, depth - 1)
+    return depth
 
 
 def strip_comment(line: str) -> str:

@@ -80,8 +80,10 @@ class HubMagics(Magics):
 
     @magic_arguments()
     @argument("model", nargs="?", help="Variable holding the fitted estimator (default: the only one).")
-    @argument("--data", nargs="+", help="Variable (or expression) with example input, e.g. X_test: columns, example, metrics.")
-    @argument("--labels", nargs="+", help="Variable (or expression) with the true labels of --data: metrics in the card.")
+    @argument("--data", nargs="+",
+              help="Variable (or expression) with example input, e.g. X_test: columns, example, metrics.")
+    @argument("--labels", nargs="+",
+              help="Variable (or expression) with the true labels of --data: metrics in the card.")
     @argument("--repo-id", help="Hub repository id, e.g. 'me/my-model' (default: your namespace/NOTEBOOK-MODEL).")
     @argument("--task", help="tabular-classification, tabular-regression, text-classification, text-regression.")
     @argument("--format", dest="model_format", choices=["skops", "pickle"], help="Model file format.")
@@ -158,7 +160,8 @@ class HubMagics(Magics):
     @argument("--token", help="Hub token (default: HF_TOKEN or the one saved by %%hub_login).")
     @argument("--dry-run", action="store_true", help="Show what would be published; change nothing.")
     @argument("--redact", action="store_true", help="Replace credentials found in the files by environment lookups.")
-    @argument("--overwrite", action="store_true", help="Replace remote files this folder never pushed or pulled, on purpose.")
+    @argument("--overwrite", action="store_true",
+              help="Replace remote files this folder never pushed or pulled, on purpose.")
     @argument(
         "--notebook", nargs="?", const="", default=None, metavar="PATH",
         help="Also publish this notebook (outputs stripped); its path is found when Jupyter gives it to the kernel.",

@@ -20,6 +20,7 @@ call its actions (plain Python, no IPython magics machinery needed) and watch it
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import weakref
 from pathlib import Path
@@ -100,10 +101,8 @@ class NotebookSession(HasTraits):
         from hubmagic.hub._local import stop_local_hubs
 
         capture.unregister(self.shell)
-        try:
+        with contextlib.suppress(ValueError):  # already removed
             self.shell.events.unregister("post_run_cell", self._after_cell)
-        except ValueError:
-            pass
         stop_local_hubs(self._hubs_started)
         self._hubs_started.clear()
         if _SESSIONS.get(self.shell) is self:
@@ -290,7 +289,8 @@ class NotebookSession(HasTraits):
         return result
 
     def _progress(self, event: dict) -> None:
-        self.push_state = {**self.push_state, **{key: event.get(key) for key in ("phase", "bytes_done", "bytes_total", "path")}}
+        fields = ("phase", "bytes_done", "bytes_total", "path")
+        self.push_state = {**self.push_state, **{key: event.get(key) for key in fields}}
 
     def load(self, repo_id: str | None = None, *, revision: str | None = None, trusted=None,
              token: str | None = None, name: str | None = None):
