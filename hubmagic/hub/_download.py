@@ -183,6 +183,7 @@ def load_model_file(path, repo_id: str, *, trusted=None, revision: str | None = 
             value goes; default: the ``hubmagic.load`` call and its ``%hub_load`` twin.
     """
     from hubmagic.model import _persist as persist
+    from hubmagic.model import _trust as trust
 
     magic = None
     if call is None:
@@ -190,7 +191,12 @@ def load_model_file(path, repo_id: str, *, trusted=None, revision: str | None = 
         call = f"hubmagic.load({repo_id!r}{at}, trusted={{trusted}})"
         magic = f"%hub_load {repo_id}" + (f" --revision {revision}" if revision else "") + " --trust {types}"
     source = f"the model of {repo_id}" + (f" at revision {revision}" if revision else "") + f" ({Path(path).name})"
-    # Modules the repository ships for its model are importable for this load only;
-    # persist.load checks trust before anything is imported.
-    with local_modules.importable_beside(path):
+    # Modules the repository ships for its model are importable for this load only, and
+    # only with the user's word for them (persist.load checks the model's own trust).
+    folder, modules = Path(path).parent, local_modules.files_beside(path)
+    if modules and not trust.trusts_modules(folder, modules, trusted):
+        if persist.file_format(path) == "pickle":
+            raise trust.refusal(source, [trust.PICKLE], call=call, magic=magic)
+        modules = []
+    with local_modules.importable_from(folder, local_modules.module_names(modules)):
         return persist.load(path, trusted=trusted, source=source, call=call, magic=magic)

@@ -12,17 +12,23 @@ travel with the model:
 * the repository keeps them at their import path (``textutils.py``, ``mypkg/...``), so
   ``train.py`` (which runs with its own folder on the import path) imports them from
   beside itself, and ``config.json`` lists them (``sklearn.local_modules``);
-* ``importable_from`` puts a downloaded repository's folder on the import path for one
-  load only, then restores ``sys.path`` and forgets the modules it imported.
+* ``importable_from`` makes a downloaded repository's modules importable for one load
+  only, then forgets the modules it imported. They are found *after* everything
+  installed (a finder at the end of ``sys.meta_path``, not the folder first on
+  ``sys.path``), so a repository shipping ``skops/__init__.py`` or ``zipfile.py`` can
+  never take the place of a library or standard module the load imports.
 
 Callers must check trust *before* entering ``importable_from``: importing a module runs
-its code.
+its code (``hubmagic.model._trust.trusts_modules`` says when a repository's modules may
+be imported at all).
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import importlib.abc
+import importlib.machinery
 import json
 import os
 import shutil
@@ -120,43 +126,55 @@ def module_names(files: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(Path(f).parts[0].removesuffix(".py") for f in files))
 
 
-def importable_beside(model_path: str | os.PathLike):
-    """``importable_from`` the model file's folder if the ``config.json`` there lists local modules.
-
-    (A downloaded repository keeps ``config.json``, the model and its modules side by side.)
-    """
+def files_beside(model_path: str | os.PathLike) -> list[str]:
+    """The local module files the ``config.json`` beside a downloaded model lists and has."""
     folder = Path(model_path).parent
     try:
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return contextlib.nullcontext()
-    files = [f for f in listed_files(config) if (folder / f).is_file()]
-    return importable_from(folder) if files else contextlib.nullcontext()
+        return []
+    return [f for f in listed_files(config) if (folder / f).is_file()]
 
 
 @contextlib.contextmanager
-def importable_from(folder: str | os.PathLike) -> Iterator[None]:
+def importable_from(folder: str | os.PathLike, names: Iterable[str] | None = None) -> Iterator[None]:
     """Let ``import NAME`` find the modules of ``folder`` for the duration of the block.
 
-    ``folder`` goes first on ``sys.path``; afterwards ``sys.path`` is restored and every
-    module imported from ``folder`` that was not imported before is removed from
-    ``sys.modules`` (the loaded model keeps the functions and classes it holds). A
-    module this session already imported (the author's own copy) is used as it is.
+    Only top-level ``names`` (default: any) are served from ``folder``, and only when
+    nothing installed has that name: the finder comes last in ``sys.meta_path`` and
+    ``sys.path`` is left alone. Afterwards every module imported from ``folder`` that
+    was not imported before is removed from ``sys.modules`` (the loaded model keeps the
+    functions and classes it holds). A module this session already imported (the
+    author's own copy) is used as it is.
     """
     # Not resolved: the Hub cache's files are symlinks, and a module's __file__ is the
     # path it was imported by.
     folder = Path(os.path.abspath(folder))
+    finder = _FolderFinder(folder, names)
     before = set(sys.modules)
-    saved_path = list(sys.path)
-    sys.path.insert(0, str(folder))
+    sys.meta_path.append(finder)
     try:
         yield
     finally:
-        sys.path[:] = saved_path
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(finder)
         for name in [n for n in sys.modules if n not in before]:
             file = getattr(sys.modules[name], "__file__", None)
             if file and _is_under(Path(os.path.abspath(file)), folder):
                 del sys.modules[name]
+
+
+class _FolderFinder(importlib.abc.MetaPathFinder):
+    """Finds the top-level modules ``names`` in one folder (their submodules come from
+    the package's ``__path__`` through the usual finders)."""
+
+    def __init__(self, folder: Path, names: Iterable[str] | None):
+        self.folder, self.names = str(folder), None if names is None else frozenset(names)
+
+    def find_spec(self, fullname, path=None, target=None):
+        if path is not None or "." in fullname or (self.names is not None and fullname not in self.names):
+            return None
+        return importlib.machinery.PathFinder.find_spec(fullname, [self.folder])
 
 
 # -- finding --------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from hubmagic.errors import InvalidInputError, UntrustedTypesError
+from hubmagic.model import _local_modules
 
 # What a user can put in ``trusted`` (or ``%hub_load --trust``) to trust everything.
 TRUST_ALL = "all"
@@ -170,6 +171,8 @@ def record_published(folder: str | Path, paths: Iterable[str], repo_id: str) -> 
     if model_file in set(paths):
         candidates.add(model_file)
     files = [folder / p for p in sorted(candidates) if _is_pickle(folder / p)]
+    if files and model_file:  # the modules a pushed pickle imports: a PR changing only them is not ours
+        files += [folder / p for p in _local_modules.files_beside(folder / model_file) if p in set(paths)]
     if not files:
         return
     now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
@@ -185,6 +188,25 @@ def record_published(folder: str | Path, paths: Iterable[str], repo_id: str) -> 
             UserWarning,
             stacklevel=3,
         )
+
+
+def trusts_modules(folder: str | Path, files: Sequence[str], trusted) -> bool:
+    """Whether the module files a downloaded repository ships may be imported for a load.
+
+    Importing them runs their code, so they need the user's word like any code: trusting
+    everything, or naming a type of one of them (``trusted=["textutils.Shift"]``). Without
+    it they are importable only when each file's bytes are those this machine pushed
+    beside its own pickle (a pull request changing only ``textutils.py`` is not ours).
+    """
+    if not files:
+        return False
+    if trusts_everything(trusted):
+        return True
+    tops = set(_local_modules.module_names(files))
+    if any(name.split(".")[0] in tops for name in type_names(trusted)):
+        return True
+    ledger = _read_ledger()
+    return all(sha256_of(Path(folder) / f) in ledger for f in files)
 
 
 def _configured_model_file(folder: Path) -> str | None:
