@@ -262,7 +262,8 @@ def pickle_strings(data: bytes) -> Iterator[tuple[str, str, int]]:
             popped = [stack.pop() if stack else None for _ in range(below)][::-1] + popped
             if opcode.name in ("SETITEM", "SETITEMS"):
                 items = popped[1:]
-                for key, item in zip(items[::2], items[1::2]):
+                # strict=False: a malformed SETITEMS with an odd item count still yields its pairs
+                for key, item in zip(items[::2], items[1::2], strict=False):
                     if isinstance(key, str) and isinstance(item, str) and len(item) >= MIN_STRING:
                         yield key, item, 0
             stack += [mark if kind is mark else value for kind in after]

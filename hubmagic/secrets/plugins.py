@@ -111,8 +111,9 @@ class JsonWebTokenDetector(base.RegexBasedDetector):
 
 
 # Names whose literal value is a credential: `token`, `hf_token`, `ACCESS_TOKEN`,
-# `access_key`, and `key` alone (`wandb.login(key=...)`, with 32+ characters) ... The name must *end* with the keyword, so NLP settings such as
-# `token_pattern` or `tokenizer` are not matched.
+# `access_key`, and `key` alone (`wandb.login(key=...)`, with 32+ characters) ... The name
+# must *end* with the keyword, so NLP settings such as `token_pattern` or `tokenizer` are
+# not matched.
 _TOKEN_ASSIGNMENT = re.compile(
     r"(?<![A-Za-z0-9_.-])(?P<name>[A-Za-z0-9_.-]*?(?:token|access_?key)s?|key)"
     r"""['"\]]{0,2}\s*(?:=|:=|:|=>)\s*[rbuRBU]?(?P<quote>['"`]?)"""

@@ -100,7 +100,8 @@ def folded_strings(source: str) -> Iterator[tuple[str, str, int]]:
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     names: dict[str, object] = {}
     for statement in tree.body:  # module-level constants, in order: PREFIX = "hf_"
-        if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name):
+        if (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Name)):
             value = _try_fold(statement.value, names)
             if isinstance(value, str):
                 names[statement.targets[0].id] = value
@@ -108,7 +109,8 @@ def folded_strings(source: str) -> Iterator[tuple[str, str, int]]:
                 names.pop(statement.targets[0].id, None)
     foldable = (ast.BinOp, ast.JoinedStr, ast.Call)
     for node in ast.walk(tree):
-        if not isinstance(node, foldable) or isinstance(parents.get(node), (ast.BinOp, ast.JoinedStr, ast.FormattedValue)):
+        in_larger_expression = isinstance(parents.get(node), (ast.BinOp, ast.JoinedStr, ast.FormattedValue))
+        if not isinstance(node, foldable) or in_larger_expression:
             continue  # the outermost expression is folded whole
         value = _try_fold(node, names)
         if isinstance(value, str) and len(value) >= 8:

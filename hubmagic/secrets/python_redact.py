@@ -57,47 +57,52 @@ def _string_nodes(tree: ast.AST, text: str):
     return nodes
 
 
+def _name_of(target: ast.AST) -> str | None:
+    if isinstance(target, ast.Name):
+        return target.id
+    if isinstance(target, ast.Attribute):
+        return target.attr
+    if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
+        return str(target.slice.value)
+    return None
+
+
+# A literal inside these is still part of the value its outermost expression is given to.
+_PART_OF_A_VALUE = (ast.BinOp, ast.JoinedStr, ast.FormattedValue)
+
+
 def _target_name(node: ast.AST, parents: dict) -> str | None:
     """The name a literal is assigned to: variable, attribute, key, keyword argument."""
-
-    def name_of(target):
-        if isinstance(target, ast.Name):
-            return target.id
-        if isinstance(target, ast.Attribute):
-            return target.attr
-        if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
-            return str(target.slice.value)
-        return None
-
     child, parent = node, parents.get(node)
-    while parent is not None:
-        if isinstance(parent, ast.Assign):
-            return name_of(parent.targets[0])
-        if isinstance(parent, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
-            return name_of(parent.target)
-        if isinstance(parent, ast.keyword):
-            return parent.arg
-        if isinstance(parent, ast.Dict) and child in parent.values:
-            key = parent.keys[parent.values.index(child)]
-            return str(key.value) if isinstance(key, ast.Constant) else None
-        if isinstance(parent, ast.Compare):
-            return name_of(parent.left)
-        if isinstance(parent, ast.arguments):
-            positional = parent.posonlyargs + parent.args
-            if child in parent.defaults:
-                index = len(positional) - len(parent.defaults) + parent.defaults.index(child)
-                return positional[index].arg
-            if child in parent.kw_defaults:
-                return parent.kwonlyargs[parent.kw_defaults.index(child)].arg
-            return None
-        if isinstance(parent, ast.Call):
-            # os.environ.setdefault("HF_TOKEN", "hf_...") / os.getenv("HF_TOKEN", "hf_...")
-            if child in parent.args[1:] and isinstance(parent.args[0], ast.Constant):
-                return str(parent.args[0].value)
-            return None
-        if not isinstance(parent, (ast.BinOp, ast.JoinedStr, ast.FormattedValue)):
-            return None
+    while isinstance(parent, _PART_OF_A_VALUE):
         child, parent = parent, parents.get(parent)
+    return None if parent is None else _name_given_by(parent, child)
+
+
+def _name_given_by(parent: ast.AST, child: ast.AST) -> str | None:
+    """The name ``parent`` gives the value ``child``, if it gives one."""
+    if isinstance(parent, ast.Assign):
+        return _name_of(parent.targets[0])
+    if isinstance(parent, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
+        return _name_of(parent.target)
+    if isinstance(parent, ast.keyword):
+        return parent.arg
+    if isinstance(parent, ast.Dict) and child in parent.values:
+        key = parent.keys[parent.values.index(child)]
+        return str(key.value) if isinstance(key, ast.Constant) else None
+    if isinstance(parent, ast.Compare):
+        return _name_of(parent.left)
+    if isinstance(parent, ast.arguments):
+        positional = parent.posonlyargs + parent.args
+        if child in parent.defaults:
+            index = len(positional) - len(parent.defaults) + parent.defaults.index(child)
+            return positional[index].arg
+        if child in parent.kw_defaults:
+            return parent.kwonlyargs[parent.kw_defaults.index(child)].arg
+        return None
+    # os.environ.setdefault("HF_TOKEN", "hf_...") / os.getenv("HF_TOKEN", "hf_...")
+    if isinstance(parent, ast.Call) and child in parent.args[1:] and isinstance(parent.args[0], ast.Constant):
+        return str(parent.args[0].value)
     return None
 
 
@@ -183,6 +188,27 @@ def redact_python(text: str, occurrences: list[Occurrence]) -> str | None:
     except SyntaxError:
         return None
     nodes = _string_nodes(tree, text)
+    by_node, as_text = _name_occurrences(text, nodes, occurrences)
+    make_names_unique(text, occurrences)
+    edits = _edits(text, nodes, by_node, as_text)
+    if edits is None:
+        return None
+    import_line = _import_os_line(tree, text) if by_node else None
+    for start, end, new in reversed(edits):
+        text = text[:start] + new + text[end:]
+    if import_line is not None:
+        lines = text.split("\n")
+        lines.insert(import_line, "import os")
+        text = "\n".join(lines)
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return None
+    return text
+
+
+def _name_occurrences(text: str, nodes, occurrences: list[Occurrence]):
+    """Name each occurrence; ``({id(literal node): its occurrences}, occurrences replaced as plain text)``."""
     by_node: dict[int, list[Occurrence]] = {}
     as_text: list[Occurrence] = []
     for occ in occurrences:
@@ -200,7 +226,11 @@ def redact_python(text: str, occurrences: list[Occurrence]) -> str | None:
         by_node.setdefault(id(node), []).append(occ)
     for occ in as_text:
         occ.name = env_name(occ.finding.kind, text_target(text, occ), "")
-    make_names_unique(text, occurrences)
+    return by_node, as_text
+
+
+def _edits(text: str, nodes, by_node: dict, as_text: list[Occurrence]) -> list[tuple[int, int, str]] | None:
+    """``(start, end, replacement)`` in text order; None if a literal cannot be rewritten or edits overlap."""
     edits = []
     for start, end, node, _ in nodes:
         occs = sorted(by_node.get(id(node), []), key=lambda o: o.start)
@@ -209,22 +239,10 @@ def redact_python(text: str, occurrences: list[Occurrence]) -> str | None:
                 edits.append((start, end, _python_expression(node, text[start:end], occs, start)))
             except (ValueError, tokenize.TokenError, SyntaxError):
                 return None
-    for occ in as_text:
-        edits.append((occ.start, occ.end, placeholder(occ.name)))
+    edits.extend((occ.start, occ.end, placeholder(occ.name)) for occ in as_text)
     edits.sort()
     if any(a[1] > b[0] for a, b in itertools.pairwise(edits)):
         return None
-    import_line = _import_os_line(tree, text) if by_node else None
-    for start, end, new in reversed(edits):
-        text = text[:start] + new + text[end:]
-    if import_line is not None:
-        lines = text.split("\n")
-        lines.insert(import_line, "import os")
-        text = "\n".join(lines)
-    try:
-        ast.parse(text)
-    except SyntaxError:
-        return None
-    return text
+    return edits
 
 

@@ -45,29 +45,35 @@ def _occurrences(text: str, findings: list[Finding]) -> list[Occurrence]:
         strong = len(secret) >= 12 and finding.kind != URL_PASSWORD
         rows = range(len(lines)) if strong else [finding.line - 1]
         for row in rows:
-            if not 0 <= row < len(lines) or secret not in lines[row]:
+            if not 0 <= row < len(lines):
                 continue
-            for match in re.finditer(re.escape(secret), lines[row]):
-                start, end = match.span()
-                line = lines[row]
-                if finding.kind == URL_PASSWORD and not (
-                    line[start - 1 : start] == ":" and line[end : end + 1] == "@"
-                ):
-                    continue
-                if not strong and (
-                    (start and line[start - 1].isalnum() and secret[0].isalnum())
-                    or (end < len(line) and line[end].isalnum() and secret[-1].isalnum())
-                ):
-                    continue
+            for start, end in _spans_in_line(lines[row], secret, finding.kind, strong):
                 start, end = starts[row] + start, starts[row] + end
                 if finding.kind == "private key":
                     start, end = _pem_span(text, start, end)
-                key = (start, end)
-                if key not in found:
-                    found[key] = Occurrence(start, end, finding)
-    # Keep the widest of overlapping spans (a known token inside a PEM block ...).
+                found.setdefault((start, end), Occurrence(start, end, finding))
+    return _widest(found.values())
+
+
+def _spans_in_line(line: str, secret: str, kind: str, strong: bool):
+    """Where ``secret`` stands in ``line`` as the value the scanner meant."""
+    for match in re.finditer(re.escape(secret), line):
+        start, end = match.span()
+        if kind == URL_PASSWORD and not (line[start - 1 : start] == ":" and line[end : end + 1] == "@"):
+            continue
+        # A short value must not be cut out of a longer word.
+        if not strong and (
+            (start and line[start - 1].isalnum() and secret[0].isalnum())
+            or (end < len(line) and line[end].isalnum() and secret[-1].isalnum())
+        ):
+            continue
+        yield start, end
+
+
+def _widest(occurrences) -> list[Occurrence]:
+    """Keep the widest of overlapping spans (a known token inside a PEM block ...)."""
     merged: list[Occurrence] = []
-    for occ in sorted(found.values(), key=lambda o: (o.start, -(o.end - o.start))):
+    for occ in sorted(occurrences, key=lambda o: (o.start, -(o.end - o.start))):
         if merged and occ.start < merged[-1].end:
             continue
         merged.append(occ)

@@ -123,10 +123,7 @@ def _line_candidates(line, lineno, prev, eff_name, plugins, secret_filters):
         for plugin in plugins:
             if not wants(plugin, variant, lowered, compiled):
                 continue
-            if plugin.secret_type == "Secret Keyword":
-                pieces = keyword_windows(variant, lowered)
-            else:
-                pieces = [variant]
+            pieces = keyword_windows(variant, lowered) if plugin.secret_type == "Secret Keyword" else [variant]
             if not pieces:
                 continue
             if context is None:
@@ -191,13 +188,9 @@ def _quiet(block: list[str], known: list[str], free_text: bool) -> bool:
 
 def scan_lines(lines: Iterable[str], filename: str = "<text>", *, known_secrets=()) -> list[Finding]:
     """Scan lines (without their line breaks) of one file; see ``scan_text``."""
-    from detect_secrets.util.inject import call_function_with_arguments
-
-    plugins, line_filters, secret_filters = detectors()
+    found_by = detectors()
     known = sorted({s for s in known_secrets if s and len(s) >= 8}, key=len, reverse=True)
     eff_name, free_text = _dialect(filename)
-    yaml_name = filename + ".yaml"
-    cfg_name = filename + ".cfg"
     findings: list[Finding] = []
     prev = ""
     in_front_matter = False
@@ -214,34 +207,44 @@ def scan_lines(lines: Iterable[str], filename: str = "<text>", *, known_secrets=
                 line = line.rstrip("\r")
                 name = eff_name
                 if free_text:
-                    # the card's YAML metadata block, and `KEY=value` lines of README snippets
-                    if lineno == 1 and line.strip() == "---":
-                        in_front_matter = True
-                    elif in_front_matter and line.strip() == "---":
-                        in_front_matter = False
-                    elif in_front_matter:
-                        name = yaml_name
-                    elif _SHELL_ASSIGNMENT.match(line):
-                        name = cfg_name
-                found: dict[str, str] = {}
-                for secret in known:
-                    if secret in line:
-                        found[secret] = KNOWN_TOKEN_KIND
-                context = None
-                for kind, secret, context in _line_candidates(
-                    line, lineno, prev, name, plugins, secret_filters
-                ):
-                    if secret not in found or _priority(kind) < _priority(found[secret]):
-                        found[secret] = kind
-                if found and context is not None and any(
-                    call_function_with_arguments(f, filename=name, line=line, context=context)
-                    for f in line_filters
-                ):
-                    found = {s: k for s, k in found.items() if k == KNOWN_TOKEN_KIND}
-                for secret, kind in _dedupe(found).items():
+                    name, in_front_matter = _free_text_name(line, lineno, in_front_matter, filename, eff_name)
+                for secret, kind in _line_findings(line, lineno, prev, name, known, found_by).items():
                     findings.append(Finding(filename, lineno, kind, secret))
                 prev = line
     return findings
+
+
+def _free_text_name(line: str, lineno: int, in_front_matter: bool, filename: str, eff_name: str) -> tuple[str, bool]:
+    """The name a free-text line is scanned under, and whether the card's YAML metadata continues:
+    that block is read as YAML, and ``KEY=value`` lines of README snippets as config."""
+    if lineno == 1 and line.strip() == "---":
+        return eff_name, True
+    if in_front_matter and line.strip() == "---":
+        return eff_name, False
+    if in_front_matter:
+        return filename + ".yaml", True
+    if _SHELL_ASSIGNMENT.match(line):
+        return filename + ".cfg", False
+    return eff_name, False
+
+
+def _line_findings(line: str, lineno: int, prev: str, name: str, known: list[str], found_by) -> dict[str, str]:
+    """``{secret: kind}`` of one line: the known secrets it holds, then what the detectors find."""
+    from detect_secrets.util.inject import call_function_with_arguments
+
+    plugins, line_filters, secret_filters = found_by
+    found = {secret: KNOWN_TOKEN_KIND for secret in known if secret in line}
+    candidates = list(_line_candidates(line, lineno, prev, name, plugins, secret_filters))
+    for kind, secret, _ in candidates:
+        if secret not in found or _priority(kind) < _priority(found[secret]):
+            found[secret] = kind
+    context = candidates[-1][2] if candidates else None
+    if found and context is not None and any(
+        call_function_with_arguments(f, filename=name, line=line, context=context)
+        for f in line_filters
+    ):
+        found = {s: k for s, k in found.items() if k == KNOWN_TOKEN_KIND}
+    return _dedupe(found)
 
 
 def scan_text(text: str, filename: str = "<text>", *, known_secrets=()) -> list[Finding]:
