@@ -85,7 +85,7 @@ def _is_text_column(column: Any) -> bool:
     dtype = column.dtype
     return (
         isinstance(dtype, pd.CategoricalDtype)
-        or dtype == object
+        or pd.api.types.is_object_dtype(dtype)
         or pd.api.types.is_string_dtype(dtype)
     )
 
