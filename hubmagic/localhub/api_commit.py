@@ -131,7 +131,7 @@ def _ndjson_lines(body: BinaryIO) -> Iterator[tuple[str, dict]]:
             continue
         try:
             item = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply
             raise HubError(400, "Invalid NDJSON line in commit payload") from None
         if not isinstance(item, dict) or not isinstance(item.get("key"), str) or not isinstance(item.get("value"), dict):
             raise HubError(400, "Each commit line needs a string 'key' and an object 'value'")

@@ -41,7 +41,7 @@ def batch(call: Call, repo_type: str, repo_id: str):
     for item in objects:
         oid = str(item.get("oid", "")) if isinstance(item, dict) else ""
         size = item.get("size") if isinstance(item, dict) else None
-        if not _OID_RE.match(oid) or isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        if not _OID_RE.fullmatch(oid) or isinstance(size, bool) or not isinstance(size, int) or size < 0:
             answers.append({"oid": oid, "size": size if isinstance(size, int) else 0,
                             "error": {"code": 422, "message": "Invalid oid or size"}})
             continue
@@ -66,7 +66,7 @@ def verify(call: Call, repo_type: str, repo_id: str):
     record = call.hub.readable(call, repo_type, repo_id)
     body = call.json()
     oid, size = str(body.get("oid", "")), body.get("size")
-    if (not _OID_RE.match(oid) or isinstance(size, bool) or not isinstance(size, int)
+    if (not _OID_RE.fullmatch(oid) or isinstance(size, bool) or not isinstance(size, int)
             or not call.hub.repo_objects(record).holds(oid, size)):
         raise HubError(404, f"Object {oid} was not uploaded to {record.id}")
     return json_response({"success": True})
@@ -75,7 +75,7 @@ def verify(call: Call, repo_type: str, repo_id: str):
 def _signed_target(hub, action: str, repo_type: str, repo_id: str, oid: str, size: str, expires: str,
                    signature: str):
     """``(repo record, size)`` of a signed href; the repo must still exist."""
-    if not _OID_RE.match(oid):
+    if not _OID_RE.fullmatch(oid):
         raise HubError(403, f"Invalid LFS {action} link. Run the {action} again to get a new one.")
     expected = hub.lfs.check_href(action, repo_type, repo_id, oid, size, expires, signature)
     record = hub.storage.find(repo_type, repo_id)

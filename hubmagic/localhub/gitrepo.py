@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from dulwich.objects import Blob, Commit, Tree
 from dulwich.repo import Repo
 
-from .errors import revision_not_found
+from .errors import HubError, revision_not_found
 
 LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/v1\n"
 _POINTER_RE = re.compile(rb"^version https://git-lfs\.github\.com/spec/v1\noid sha256:([0-9a-f]{64})\nsize (\d+)\n?$")
@@ -297,5 +297,11 @@ class GitRepo:
 def commit_message(summary: str, description: str) -> str:
     summary = summary.strip() or "Update"
     description = description.strip()
-    return f"{summary}\n\n{description}\n" if description else f"{summary}\n"
+    message = f"{summary}\n\n{description}\n" if description else f"{summary}\n"
+    try:
+        message.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (JSON allows "\ud800"): git stores UTF-8
+        raise HubError(400, "The commit message is not valid Unicode (it holds a lone surrogate): "
+                            "send it as UTF-8 text.") from None
+    return message
 

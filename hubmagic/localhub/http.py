@@ -63,6 +63,8 @@ class Call:
             data = json.loads(self.body)
         except (ValueError, UnicodeDecodeError):
             raise HubError(400, "Invalid JSON body") from None
+        except RecursionError:  # e.g. 100,000 nested '[': no Hub request nests that deep
+            raise HubError(400, "Invalid JSON body: nested too deeply") from None
         if not isinstance(data, dict):
             raise HubError(400, "Expected a JSON object")
         return data

@@ -27,7 +27,7 @@ def _short(text) -> str:
 
 
 def _valid_repo_part(part: str) -> bool:
-    return (bool(_REPO_PART_RE.match(part)) and "--" not in part and ".." not in part
+    return (bool(_REPO_PART_RE.fullmatch(part)) and "--" not in part and ".." not in part
             and not part.lower().endswith(".git"))
 
 
