@@ -116,7 +116,8 @@ def _parse_ndjson(body: BinaryIO) -> tuple[dict, Iterator[tuple[str, dict]]]:
     lines = _ndjson_lines(body)
     key, header = next(lines, (None, None))
     if key != "header":
-        raise HubError(400, 'The first line of a commit must be its header: {"key": "header", "value": {"summary": ...}}')
+        raise HubError(400, "The first line of a commit must be its header: "
+                            '{"key": "header", "value": {"summary": ...}}')
     for field in ("summary", "description", "parentCommit"):
         if header.get(field) is not None and not isinstance(header[field], str):
             raise HubError(400, f"The commit header's {field!r} must be a string")
@@ -133,7 +134,8 @@ def _ndjson_lines(body: BinaryIO) -> Iterator[tuple[str, dict]]:
             item = json.loads(line)
         except (ValueError, RecursionError):  # RecursionError: nested too deeply
             raise HubError(400, "Invalid NDJSON line in commit payload") from None
-        if not isinstance(item, dict) or not isinstance(item.get("key"), str) or not isinstance(item.get("value"), dict):
+        if not (isinstance(item, dict) and isinstance(item.get("key"), str)
+                and isinstance(item.get("value"), dict)):
             raise HubError(400, "Each commit line needs a string 'key' and an object 'value'")
         yield item["key"], item["value"]
 
@@ -145,50 +147,72 @@ def _apply(call: Call, git, files: dict[str, str], operations, objects) -> list[
     must have been uploaded for this repo or be in it already.
     """
     # The rules preupload answered with: the .gitattributes before this commit.
-    gitattributes = git.read_blob(files[".gitattributes"]).decode("utf-8", "replace") if ".gitattributes" in files else ""
+    gitattributes = _read_text(git, files, ".gitattributes")
     lfs_paths = []
     for key, value in operations:
-        if key == "file":
-            path = repo_path(value.get("path"))
-            try:
-                content = base64.b64decode(_text_field(value, "content", path), validate=False)
-            except (binascii.Error, ValueError):
-                raise HubError(400, f"Invalid base64 content for {path}") from None
-            pointer = parse_pointer(content)
-            if pointer:  # a hand-made pointer is an LFS reference too, and claimed as such
-                objects.claim(pointer[0], pointer[1], path)
-                files[path] = git.add_blob(content)
-                lfs_paths.append(path)
-                continue
-            if len(content) > MAX_REGULAR_SIZE:
-                raise HubError(400, f"Your push was rejected because it contains files larger than 10 MiB "
-                               f"({path}). Upload it with LFS instead.")
-            if content and (is_lfs_tracked(gitattributes, path) or _looks_binary(content[:512])):
-                raise HubError(400, f"Your push was rejected because {path} must be stored with LFS "
-                               "(binary content or a .gitattributes rule). Upload it through preupload/LFS.")
-            files[path] = git.add_blob(content)
-        elif key == "lfsFile":
-            path = repo_path(value.get("path"))
-            oid = str(value.get("oid", "")).lower()
-            if len(oid) != 64 or not set(oid) <= _OID_CHARS:
-                raise HubError(400, f"Invalid LFS oid for {path}")
-            size = objects.claim(oid, value.get("size"), path)
-            files[path] = git.add_blob(lfs_pointer(oid, size))
-            lfs_paths.append(path)
-        elif key == "deletedFile":
-            path = repo_path(value.get("path"))
-            if path in files:
-                del files[path]
-            elif not _drop_folder(files, path):
-                raise entry_not_found(f"{path}: A file with this name doesn't exist")
-        elif key == "deletedFolder":
-            path = folder_path(value.get("path"))
-            files.pop(path, None)
-            if not _drop_folder(files, path):
-                raise entry_not_found(f"{path}: A folder with this name doesn't exist")
-        else:
+        operation = _OPERATIONS.get(key)
+        if operation is None:
             raise HubError(400, f"Unknown commit operation: {key!r}")
+        lfs_path = operation(git, files, value, objects, gitattributes)
+        if lfs_path:
+            lfs_paths.append(lfs_path)
     return lfs_paths
+
+
+def _read_text(git, files: dict[str, str], path: str) -> str:
+    return git.read_blob(files[path]).decode("utf-8", "replace") if path in files else ""
+
+
+# Each operation updates ``files`` and returns the path it stored as LFS, if any.
+
+def _add_file(git, files: dict[str, str], value: dict, objects, gitattributes: str) -> str | None:
+    path = repo_path(value.get("path"))
+    try:
+        content = base64.b64decode(_text_field(value, "content", path), validate=False)
+    except (binascii.Error, ValueError):
+        raise HubError(400, f"Invalid base64 content for {path}") from None
+    pointer = parse_pointer(content)
+    if pointer:  # a hand-made pointer is an LFS reference too, and claimed as such
+        objects.claim(pointer[0], pointer[1], path)
+        files[path] = git.add_blob(content)
+        return path
+    if len(content) > MAX_REGULAR_SIZE:
+        raise HubError(400, f"Your push was rejected because it contains files larger than 10 MiB "
+                       f"({path}). Upload it with LFS instead.")
+    if content and (is_lfs_tracked(gitattributes, path) or _looks_binary(content[:512])):
+        raise HubError(400, f"Your push was rejected because {path} must be stored with LFS "
+                       "(binary content or a .gitattributes rule). Upload it through preupload/LFS.")
+    files[path] = git.add_blob(content)
+    return None
+
+
+def _add_lfs_file(git, files: dict[str, str], value: dict, objects, gitattributes: str) -> str:
+    path = repo_path(value.get("path"))
+    oid = str(value.get("oid", "")).lower()
+    if len(oid) != 64 or not set(oid) <= _OID_CHARS:
+        raise HubError(400, f"Invalid LFS oid for {path}")
+    size = objects.claim(oid, value.get("size"), path)
+    files[path] = git.add_blob(lfs_pointer(oid, size))
+    return path
+
+
+def _delete_file(git, files: dict[str, str], value: dict, objects, gitattributes: str) -> None:
+    path = repo_path(value.get("path"))
+    if path in files:
+        del files[path]
+    elif not _drop_folder(files, path):
+        raise entry_not_found(f"{path}: A file with this name doesn't exist")
+
+
+def _delete_folder(git, files: dict[str, str], value: dict, objects, gitattributes: str) -> None:
+    path = folder_path(value.get("path"))
+    files.pop(path, None)
+    if not _drop_folder(files, path):
+        raise entry_not_found(f"{path}: A folder with this name doesn't exist")
+
+
+_OPERATIONS = {"file": _add_file, "lfsFile": _add_lfs_file, "deletedFile": _delete_file,
+               "deletedFolder": _delete_folder}
 
 
 def _check_file_folder_clashes(files: dict[str, str]) -> None:
@@ -211,7 +235,7 @@ def _drop_folder(files: dict[str, str], folder: str) -> bool:
 
 def _extend_gitattributes(git, files: dict[str, str], lfs_paths: list[str]) -> None:
     """Track LFS files no rule covers, as the Hub does (keeps git clones consistent)."""
-    text = git.read_blob(files[".gitattributes"]).decode("utf-8", "replace") if ".gitattributes" in files else ""
+    text = _read_text(git, files, ".gitattributes")
     missing = [p for p in lfs_paths if not is_lfs_tracked(text, p)]
     if not missing:
         return

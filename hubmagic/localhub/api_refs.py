@@ -48,7 +48,8 @@ def list_refs(call: Call, repo_type: str, repo_id: str):
             return [{"name": n, "ref": f"{prefix}{n}", "targetCommit": c} for n, c in git.refs(prefix).items()]
 
         branches = sorted(items("refs/heads/"), key=lambda b: (b["name"] != "main", b["name"]))
-        data = {"branches": branches, "converts": items("refs/convert/"), "tags": sorted(items("refs/tags/"), key=lambda t: t["name"])}
+        data = {"branches": branches, "converts": items("refs/convert/"),
+                "tags": sorted(items("refs/tags/"), key=lambda t: t["name"])}
         if call.flag("include_prs"):
             prs = items("refs/pr/")
             data["pullRequests"] = sorted(prs, key=lambda p: int(p["name"]) if p["name"].isdigit() else 0)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import tempfile
 import uuid
-from typing import BinaryIO
+from collections.abc import Callable
+from typing import BinaryIO, NamedTuple
 from urllib.parse import unquote
 
 import anyio
@@ -56,99 +57,127 @@ def _split_repo(rest: list[str]) -> tuple[str, list[str]]:
     return f"{rest[0]}/{rest[1]}", rest[2:]
 
 
+def _no_more(args: list[str]) -> dict | None:
+    return {} if not args else None
+
+
+def _anything(args: list[str]) -> dict:
+    return {}
+
+
+def _joined(name: str):
+    """The rest of the path (a revision or branch may contain ``/``) as parameter ``name``."""
+    return lambda args: {name: "/".join(args)} if args else None
+
+
+def _named(*names: str):
+    """Exactly ``len(names)`` more path pieces, as these parameters."""
+    return lambda args: dict(zip(names, args, strict=True)) if len(args) == len(names) else None
+
+
+def _tree(args: list[str]) -> dict | None:
+    return {"revision": args[0], "path": "/".join(args[1:])} if args else None
+
+
+def _grant(args: list[str]) -> dict | None:
+    return {} if args == ["grant"] else None
+
+
+def _auth_check(call, repo_type, repo_id):
+    call.hub.readable(call, repo_type, repo_id)
+    return json_response({})
+
+
+class _Rule(NamedTuple):
+    handler: Callable
+    params: Callable[[list[str]], dict | None]  # the path after the action -> parameters, None if it doesn't fit
+    max_body: int = MAX_BODY
+
+
+# /api/{type}s/{repo}/{action}/... by (action, method); the first rule whose path shape fits wins.
+_REPO_ROUTES: dict[tuple[str | None, str], tuple[_Rule, ...]] = {
+    (None, "GET"): (_Rule(api_repos.repo_info, _no_more),),
+    ("revision", "GET"): (_Rule(api_repos.repo_info, _joined("revision")),),
+    ("tree", "GET"): (_Rule(api_files.list_tree, _tree),),
+    ("paths-info", "POST"): (_Rule(api_files.paths_info, _joined("revision")),),
+    ("preupload", "POST"): (_Rule(api_commit.preupload, _joined("revision")),),
+    ("commit", "POST"): (_Rule(api_commit.commit, _joined("revision"), max_body=MAX_COMMIT_BODY),),
+    ("commits", "GET"): (_Rule(api_refs.list_commits, _joined("revision")),),
+    ("refs", "GET"): (_Rule(api_refs.list_refs, _no_more),),
+    ("branch", "POST"): (_Rule(api_refs.create_branch, _joined("branch")),),
+    ("branch", "DELETE"): (_Rule(api_refs.delete_branch, _joined("branch")),),
+    ("tag", "POST"): (_Rule(api_refs.create_tag, _joined("revision")),),
+    ("tag", "DELETE"): (_Rule(api_refs.delete_tag, _joined("tag")),),
+    ("settings", "PUT"): (_Rule(api_repos.update_settings, _anything),),
+    ("user-access-request", "POST"): (_Rule(api_repos.grant_access, _grant),),
+    ("super-squash", "POST"): (_Rule(api_refs.super_squash, _joined("branch")),),
+    ("auth-check", "GET"): (_Rule(_auth_check, _anything),),
+    ("discussions", "GET"): (_Rule(discussions.list_discussions, _no_more),
+                             _Rule(discussions.discussion_details, _named("num"))),
+    ("discussions", "POST"): (_Rule(discussions.create_discussion, _no_more),
+                              _Rule(discussions.discussion_action, _named("num", "action"))),
+    ("lfs-files", "GET"): (_Rule(api_files.list_lfs_files, _no_more),),
+}
+
+_REPOS_ACTIONS = {("POST", "create"): api_repos.create_repo, ("DELETE", "delete"): api_repos.delete_repo,
+                  ("POST", "move"): api_repos.move_repo}
+
+
 def _api_repo_route(method: str, repo_type: str, rest: list[str]) -> Target:
     repo_id, tail = _split_repo(rest)
-    kw = {"repo_type": repo_type, "repo_id": repo_id}
-    action = tail[0] if tail else None
-    args = tail[1:]
-    if action is None and method == "GET":
-        return Target(api_repos.repo_info, kw)
-    if action == "revision" and args and method == "GET":
-        return Target(api_repos.repo_info, {**kw, "revision": "/".join(args)})
-    if action == "tree" and args and method == "GET":
-        return Target(api_files.list_tree, {**kw, "revision": args[0], "path": "/".join(args[1:])})
-    if action == "paths-info" and args and method == "POST":
-        return Target(api_files.paths_info, {**kw, "revision": "/".join(args)})
-    if action == "preupload" and args and method == "POST":
-        return Target(api_commit.preupload, {**kw, "revision": "/".join(args)})
-    if action == "commit" and args and method == "POST":
-        return Target(api_commit.commit, {**kw, "revision": "/".join(args)}, max_body=MAX_COMMIT_BODY)
-    if action == "commits" and args and method == "GET":
-        return Target(api_refs.list_commits, {**kw, "revision": "/".join(args)})
-    if action == "refs" and not args and method == "GET":
-        return Target(api_refs.list_refs, kw)
-    if action == "branch" and args:
-        handler = {"POST": api_refs.create_branch, "DELETE": api_refs.delete_branch}.get(method)
-        if handler:
-            return Target(handler, {**kw, "branch": "/".join(args)})
-    if action == "tag" and args:
-        if method == "POST":
-            return Target(api_refs.create_tag, {**kw, "revision": "/".join(args)})
-        if method == "DELETE":
-            return Target(api_refs.delete_tag, {**kw, "tag": "/".join(args)})
-    if action == "settings" and method == "PUT":
-        return Target(api_repos.update_settings, kw)
-    if action == "user-access-request" and args == ["grant"] and method == "POST":
-        return Target(api_repos.grant_access, kw)
-    if action == "super-squash" and args and method == "POST":
-        return Target(api_refs.super_squash, {**kw, "branch": "/".join(args)})
-    if action == "auth-check" and method == "GET":
-        return Target(lambda call, repo_type, repo_id: (call.hub.readable(call, repo_type, repo_id),
-                                                        json_response({}))[1], kw)
-    if action == "discussions":
-        if not args:
-            handler = {"GET": discussions.list_discussions, "POST": discussions.create_discussion}.get(method)
-            if handler:
-                return Target(handler, kw)
-        elif len(args) == 1 and method == "GET":
-            return Target(discussions.discussion_details, {**kw, "num": args[0]})
-        elif len(args) == 2 and method == "POST":
-            return Target(discussions.discussion_action, {**kw, "num": args[0], "action": args[1]})
-    if action == "lfs-files" and not args and method == "GET":
-        return Target(api_files.list_lfs_files, kw)
+    action, args = (tail[0], tail[1:]) if tail else (None, [])
+    for rule in _REPO_ROUTES.get((action, method), ()):
+        params = rule.params(args)
+        if params is not None:
+            return Target(rule.handler, {"repo_type": repo_type, "repo_id": repo_id, **params},
+                          max_body=rule.max_body)
     raise _not_found(f"/api/{repo_type}s/" + "/".join(rest))
 
 
-def route(method: str, parts: list[str]) -> Target:
-    if method == "HEAD" and "resolve" not in parts:
-        method = "GET"
-    if parts[:1] == ["api"]:
-        rest = parts[1:]
-        if rest == ["whoami-v2"] and method == "GET":
-            return Target(api_repos.whoami)
-        if rest[:1] == ["repos"] and len(rest) == 2:
-            handler = {("POST", "create"): api_repos.create_repo, ("DELETE", "delete"): api_repos.delete_repo,
-                       ("POST", "move"): api_repos.move_repo}.get((method, rest[1]))
-            if handler:
-                return Target(handler)
-        if rest == ["validate-yaml"] and method == "POST":
-            return Target(cards.validate_yaml)
-        if rest and rest[0] in _TYPES:
-            repo_type = _TYPES[rest[0]]
-            if len(rest) == 1 and method == "GET":
-                return Target(api_repos.list_repos, {"repo_type": repo_type})
-            if len(rest) >= 2:
-                return _api_repo_route(method, repo_type, rest[1:])
-        raise _not_found("/" + "/".join(parts))
-    # Signed LFS hrefs: /lfs-{upload|download}/{type}/{repo id}/{oid}/{size}/{expires}/{signature}
-    if len(parts) in (7, 8) and parts[0] in ("lfs-upload", "lfs-download") and parts[1] in _TYPES.values():
-        params = {"repo_type": parts[1], "repo_id": "/".join(parts[2:-4]),
-                  **dict(zip(("oid", "size", "expires", "signature"), parts[-4:]))}
-        if parts[0] == "lfs-upload" and method == "PUT":
-            return Target(api_lfs.upload, params, streaming=True)
-        if parts[0] == "lfs-download" and method == "GET":
-            return Target(api_lfs.download, params)
-    repo_type = "model"
-    if parts and parts[0] in _PREFIXES:
-        repo_type, parts = _PREFIXES[parts[0]], parts[1:]
-    # {repo}.git/info/lfs/objects/{batch|verify}
+def _api_route(method: str, parts: list[str]) -> Target:
+    """``/api/...``: the account, repository creation and the per-repository API."""
+    rest = parts[1:]
+    if rest == ["whoami-v2"] and method == "GET":
+        return Target(api_repos.whoami)
+    if rest[:1] == ["repos"] and len(rest) == 2 and (method, rest[1]) in _REPOS_ACTIONS:
+        return Target(_REPOS_ACTIONS[(method, rest[1])])
+    if rest == ["validate-yaml"] and method == "POST":
+        return Target(cards.validate_yaml)
+    if rest and rest[0] in _TYPES:
+        repo_type = _TYPES[rest[0]]
+        if len(rest) == 1 and method == "GET":
+            return Target(api_repos.list_repos, {"repo_type": repo_type})
+        if len(rest) >= 2:
+            return _api_repo_route(method, repo_type, rest[1:])
+    raise _not_found("/" + "/".join(parts))
+
+
+def _signed_lfs_route(method: str, parts: list[str]) -> Target | None:
+    """Signed LFS hrefs: ``/lfs-{upload|download}/{type}/{repo id}/{oid}/{size}/{expires}/{signature}``."""
+    if not (len(parts) in (7, 8) and parts[0] in ("lfs-upload", "lfs-download") and parts[1] in _TYPES.values()):
+        return None
+    params = {"repo_type": parts[1], "repo_id": "/".join(parts[2:-4]),
+              **dict(zip(("oid", "size", "expires", "signature"), parts[-4:], strict=True))}
+    if parts[0] == "lfs-upload" and method == "PUT":
+        return Target(api_lfs.upload, params, streaming=True)
+    if parts[0] == "lfs-download" and method == "GET":
+        return Target(api_lfs.download, params)
+    return None
+
+
+def _lfs_batch_route(method: str, repo_type: str, parts: list[str]) -> Target | None:
+    """``{repo}.git/info/lfs/objects/{batch|verify}``."""
     for i in (0, 1):
         if len(parts) == i + 5 and parts[i].endswith(".git") and parts[i + 1 : i + 4] == ["info", "lfs", "objects"]:
-            repo_id = "/".join(parts[: i] + [parts[i][:-4]])
+            repo_id = "/".join(parts[:i] + [parts[i][:-4]])
             handler = {"batch": api_lfs.batch, "verify": api_lfs.verify}.get(parts[i + 4])
             if handler and method == "POST":
                 return Target(handler, {"repo_type": repo_type, "repo_id": repo_id})
-    # {repo}/resolve/{rev}/{path}
+    return None
+
+
+def _resolve_route(method: str, repo_type: str, parts: list[str]) -> Target | None:
+    """``{repo}/resolve/{rev}/{path}``."""
     for i in (1, 0):
         if len(parts) >= i + 4 and parts[i + 1] == "resolve" and method in ("GET", "HEAD"):
             repo_id = "/".join(parts[: i + 1])
@@ -157,6 +186,23 @@ def route(method: str, parts: list[str]) -> Target:
                 revision, path = "/".join([revision, *path[:2]]), path[2:]
             return Target(api_files.resolve, {"repo_type": repo_type, "repo_id": repo_id,
                                               "revision": revision, "path": "/".join(path)})
+    return None
+
+
+def route(method: str, parts: list[str]) -> Target:
+    if method == "HEAD" and "resolve" not in parts:
+        method = "GET"
+    if parts[:1] == ["api"]:
+        return _api_route(method, parts)
+    target = _signed_lfs_route(method, parts)
+    if target:
+        return target
+    repo_type = "model"
+    if parts and parts[0] in _PREFIXES:
+        repo_type, parts = _PREFIXES[parts[0]], parts[1:]
+    target = _lfs_batch_route(method, repo_type, parts) or _resolve_route(method, repo_type, parts)
+    if target:
+        return target
     raise _not_found("/" + "/".join(parts))
 
 

@@ -48,7 +48,10 @@ class Accounts:
         """
         with self._lock:
             for name, value in (users or {}).items():
-                token, fullname = (value.get("token"), value.get("fullname")) if isinstance(value, dict) else (value, None)
+                if isinstance(value, dict):
+                    token, fullname = value.get("token"), value.get("fullname")
+                else:
+                    token, fullname = value, None
                 if not isinstance(token, str) or not token:
                     raise ValueError(f"user {name!r} needs a token (a non-empty string)")
                 self.users[name] = token

@@ -17,6 +17,7 @@ from .http import Call, json_response
 from .licenses import LICENSE_IDS
 
 _YAML_BLOCK = re.compile(r"^(\s*---[\r\n]+)([\S\s]*?)([\r\n]+---(\r\n|\n|$))")
+_SPACE_SDKS = ("gradio", "docker", "static", "streamlit")
 EMPTY_METADATA_WARNING = (
     "Empty or missing yaml metadata in repo card "
     "(https://huggingface.co/docs/hub/model-cards#model-card-metadata)"
@@ -83,32 +84,35 @@ def _model_index(value, errors: list[str]) -> None:
         results = model.get("results")
         if results is None:
             errors.append(f'"{key}.results" is required')
-            continue
-        if not isinstance(results, list):
+        elif not isinstance(results, list):
             errors.append(f'"{key}.results" must be an array')
-            continue
-        for j, result in enumerate(results):
-            rkey = f"{key}.results[{j}]"
-            if not _object(rkey, result, errors, ("task", "dataset", "metrics"), ()):
-                continue
-            if "task" in result:
-                _object(f"{rkey}.task", result["task"], errors, ("type",), ("type", "name"))
-            if "dataset" in result:
-                _object(f"{rkey}.dataset", result["dataset"], errors, ("type", "name"),
-                        ("type", "name", "config", "split", "revision"))
-            if "source" in result:
-                _object(f"{rkey}.source", result["source"], errors, ("url",), ("url", "name"))
-            metrics = result.get("metrics")
-            if metrics is None:
-                continue
-            if not isinstance(metrics, list):
-                errors.append(f'"{rkey}.metrics" must be an array')
-                continue
-            for k, metric in enumerate(metrics):
-                mkey = f"{rkey}.metrics[{k}]"
-                if _object(mkey, metric, errors, ("type", "value"), ("type", "name", "config")):
-                    if "verified" in metric and not isinstance(metric["verified"], bool):
-                        errors.append(f'"{mkey}.verified" must be a boolean')
+        else:
+            for j, result in enumerate(results):
+                _result(f"{key}.results[{j}]", result, errors)
+
+
+def _result(key: str, result, errors: list[str]) -> None:
+    """One ``model-index[i].results[j]``: what was evaluated, on which data, with which metrics."""
+    if not _object(key, result, errors, ("task", "dataset", "metrics"), ()):
+        return
+    if "task" in result:
+        _object(f"{key}.task", result["task"], errors, ("type",), ("type", "name"))
+    if "dataset" in result:
+        _object(f"{key}.dataset", result["dataset"], errors, ("type", "name"),
+                ("type", "name", "config", "split", "revision"))
+    if "source" in result:
+        _object(f"{key}.source", result["source"], errors, ("url",), ("url", "name"))
+    metrics = result.get("metrics")
+    if metrics is None:
+        return
+    if not isinstance(metrics, list):
+        errors.append(f'"{key}.metrics" must be an array')
+        return
+    for k, metric in enumerate(metrics):
+        mkey = f"{key}.metrics[{k}]"
+        if (_object(mkey, metric, errors, ("type", "value"), ("type", "name", "config"))
+                and "verified" in metric and not isinstance(metric["verified"], bool)):
+            errors.append(f'"{mkey}.verified" must be a boolean')
 
 
 def _license(value, errors: list[str]) -> None:
@@ -137,8 +141,8 @@ def validate_metadata(metadata: dict, repo_type: str = "model") -> list[str]:
             errors.append(f'"{key}" must be a string')
     if "widget" in metadata and metadata["widget"] is not None and not isinstance(metadata["widget"], (list, dict)):
         errors.append('"widget" must be an array')
-    if repo_type == "space" and "sdk" in metadata and metadata["sdk"] not in ("gradio", "docker", "static", "streamlit"):
-        errors.append('"sdk" must be one of [gradio, docker, static, streamlit]')
+    if repo_type == "space" and "sdk" in metadata and metadata["sdk"] not in _SPACE_SDKS:
+        errors.append(f'"sdk" must be one of [{", ".join(_SPACE_SDKS)}]')
     return errors
 
 

@@ -46,7 +46,8 @@ def _create(call: Call, record: RepoRecord, *, title: str, description: str, is_
     return item
 
 
-def open_pull_request(call: Call, record: RepoRecord, git, *, title: str, description: str, base: str, head: str) -> int:
+def open_pull_request(call: Call, record: RepoRecord, git, *, title: str, description: str, base: str,
+                      head: str) -> int:
     """Create PR N with ``refs/pr/N`` at ``head``; the caller holds the repo lock."""
     record.meta = call.hub.storage.find(record.type, record.id).meta
     item = _create(call, record, title=title, description=description, is_pr=True, base=base)

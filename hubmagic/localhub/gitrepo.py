@@ -183,7 +183,8 @@ class GitRepo:
         text = c.message.decode("utf-8", "replace")
         title, _, body = text.partition("\n")
         author = c.author.decode("utf-8", "replace").split(" <")[0]
-        return CommitInfo(commit_id, title.strip(), body.strip("\n"), author, c.author_time, [p.decode() for p in c.parents])
+        parents = [p.decode() for p in c.parents]
+        return CommitInfo(commit_id, title.strip(), body.strip("\n"), author, c.author_time, parents)
 
     def history(self, commit_id: str):
         """Commits from ``commit_id`` back to the root, newest first (first parents)."""

@@ -19,6 +19,7 @@ while any of them references it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -77,10 +78,8 @@ class LfsStore:
 
     def touch(self, oid: str) -> None:
         """Restart the object's grace period (a commit is about to reference it)."""
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.utime(self.path(oid))
-        except FileNotFoundError:
-            pass
 
     # -- signed hrefs ---------------------------------------------------------
 

@@ -154,5 +154,6 @@ def _ignore_spec(gitignore: str) -> GitIgnoreSpec:
 def is_ignored(gitignore: str, path: str) -> bool:
     """Whether ``.gitignore`` rules exclude ``path`` (or one of its parent folders)."""
     if len(gitignore) > MAX_GITIGNORE_CHARS:
-        raise HubError(400, f"The .gitignore is larger than {MAX_GITIGNORE_CHARS} characters: shorten it and try again.")
+        raise HubError(400, f"The .gitignore is larger than {MAX_GITIGNORE_CHARS} characters: "
+                            "shorten it and try again.")
     return _ignore_spec(gitignore).match_file(path)

@@ -118,4 +118,5 @@ class HubState:
         if call.user is None:
             raise HubError(401, "You must be authenticated to do this")
         if not self.accounts.can_write(call.user, namespace):
-            raise HubError(403, f"You don't have the rights to create or manage repos under the namespace {namespace!r}")
+            raise HubError(403, "You don't have the rights to create or manage repos under the namespace "
+                                f"{namespace!r}")
