@@ -64,6 +64,95 @@ class Fault:
             return True
 
 
+class _Handler(BaseHTTPRequestHandler):
+    """Forwards each request to the hub, unless a fault of ``server.proxy`` says otherwise."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            data = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0], 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return data
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _reset(self):
+        # SO_LINGER 0: close() sends an RST, as a crashed peer or a dropped network would.
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+
+    def _answer(self, status, headers, body):
+        self.send_response(status)
+        length = str(len(body))
+        for name, value in headers:
+            if name.lower() == "content-length" and self.command == "HEAD":
+                length = value  # the size of what a GET would return
+            elif name.lower() not in _HOP_BY_HOP:
+                self.send_header(name, value)
+        self.send_header("Content-Length", length)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _tear(self, proxy):
+        """``reset_mid_body``: half of the body goes on, then both connections are reset."""
+        declared = int(self.headers.get("Content-Length") or 0)
+        half = self.rfile.read(declared // 2)
+        proxy._send_partial(self.command, self.path, self.headers, half, declared)
+        self._reset()
+
+    def _fault_before_forwarding(self, proxy, fault) -> bool:
+        """Apply the faults that act before the hub sees the request; True when that answered it."""
+        kind = fault.kind if fault else None
+        if kind == "drop_request":
+            self.close_connection = True
+            return True
+        if isinstance(kind, int):
+            headers = [("Content-Type", "application/json"), *fault.headers.items()]
+            self._answer(kind, headers, b'{"error": "injected fault"}')
+            return True
+        if kind == "hold":
+            proxy._hold.wait()
+        elif callable(kind):
+            kind()
+        return False
+
+    def _handle(self):
+        proxy = self.server.proxy
+        fault = proxy._fault_for(self.command, self.path)
+        kind = fault.kind if fault else None
+        proxy.seen.append((self.command, self.path, kind))
+        if kind == "reset_mid_body":
+            self._tear(proxy)
+            return
+        body = self._body()
+        if self._fault_before_forwarding(proxy, fault):
+            return
+        try:
+            status, headers, answer = proxy._forward(self.command, self.path, self.headers, body)
+        except OSError:  # the hub is down: answer as a gateway in front of it would
+            status, headers, answer = 502, [("Content-Type", "application/json")], b'{"error": "Bad gateway"}'
+        if kind == "drop_answer":
+            self.close_connection = True
+            return
+        if isinstance(kind, str) and kind.startswith("answer_status:"):
+            self._answer(int(kind.split(":")[1]), [("Content-Type", "application/json")],
+                         b'{"error": "Bad gateway (injected)"}')
+            return
+        self._answer(status, headers, answer)
+
+    do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = _handle
+
+
 class FaultyProxy:
     """See the module docstring. ``seen`` lists ``(method, path, fault kind or None)``."""
 
@@ -73,84 +162,8 @@ class FaultyProxy:
         self.seen: list[tuple[str, str, object]] = []
         self._lock = threading.Lock()
         self._hold = threading.Barrier(hold_count, timeout=30)
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _body(self) -> bytes:
-                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                    data = b""
-                    while True:
-                        size = int(self.rfile.readline().split(b";")[0], 16)
-                        if size == 0:
-                            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                                pass
-                            return data
-                        data += self.rfile.read(size)
-                        self.rfile.readline()
-                return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-
-            def _reset(self):
-                # SO_LINGER 0: close() sends an RST, as a crashed peer or a dropped network would.
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                self.close_connection = True
-
-            def _answer(self, status, headers, body):
-                self.send_response(status)
-                length = str(len(body))
-                for name, value in headers:
-                    if name.lower() == "content-length" and self.command == "HEAD":
-                        length = value  # the size of what a GET would return
-                    elif name.lower() not in _HOP_BY_HOP:
-                        self.send_header(name, value)
-                self.send_header("Content-Length", length)
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
-
-            def _handle(self):
-                fault = proxy._fault_for(self.command, self.path)
-                kind = fault.kind if fault else None
-                proxy.seen.append((self.command, self.path, kind))
-                if kind == "reset_mid_body":
-                    declared = int(self.headers.get("Content-Length") or 0)
-                    half = self.rfile.read(declared // 2)
-                    proxy._send_partial(self.command, self.path, self.headers, half, declared)
-                    self._reset()
-                    return
-                body = self._body()
-                if kind == "drop_request":
-                    self.close_connection = True
-                    return
-                if isinstance(kind, int):
-                    message = b'{"error": "injected fault"}'
-                    headers = [("Content-Type", "application/json"), *fault.headers.items()]
-                    self._answer(kind, headers, message)
-                    return
-                if kind == "hold":
-                    proxy._hold.wait()
-                elif callable(kind):
-                    kind()
-                try:
-                    status, headers, answer = proxy._forward(self.command, self.path, self.headers, body)
-                except OSError:  # the hub is down: answer as a gateway in front of it would
-                    status, headers, answer = 502, [("Content-Type", "application/json")], b'{"error": "Bad gateway"}'
-                if kind == "drop_answer":
-                    self.close_connection = True
-                    return
-                if isinstance(kind, str) and kind.startswith("answer_status:"):
-                    self._answer(int(kind.split(":")[1]), [("Content-Type", "application/json")],
-                                 b'{"error": "Bad gateway (injected)"}')
-                    return
-                self._answer(status, headers, answer)
-
-            do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = _handle
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.server.proxy = self  # what each request's handler reads its faults from
         self.server.daemon_threads = True
         self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from huggingface_hub import HfApi, hf_hub_download
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
@@ -109,7 +111,7 @@ def test_renamed_repo_redirects_reads(api, bob, tmp_path, repo_name):
     api.move_repo(f"alice/{repo_name}", f"alice/{repo_name}-renamed")
     assert api.model_info(f"alice/{repo_name}").id == f"alice/{repo_name}-renamed"
     path = hf_hub_download(f"alice/{repo_name}", "m.txt", cache_dir=tmp_path)
-    assert open(path, "rb").read() == b"moved"
+    assert Path(path).read_bytes() == b"moved"
 
 
 def test_gated_repo_downloads_need_a_grant(api, bob, hub, bob_token, tmp_path, repo_name):
@@ -123,4 +125,4 @@ def test_gated_repo_downloads_need_a_grant(api, bob, hub, bob_token, tmp_path, r
     with pytest.raises(GatedRepoError, match="is restricted and you are not in the authorized list"):
         hf_hub_download(repo_id, "g.txt", token=bob_token, cache_dir=tmp_path)
     api.grant_access(repo_id, "bob")
-    assert open(hf_hub_download(repo_id, "g.txt", token=bob_token, cache_dir=tmp_path), "rb").read() == b"gated"
+    assert Path(hf_hub_download(repo_id, "g.txt", token=bob_token, cache_dir=tmp_path)).read_bytes() == b"gated"

@@ -28,7 +28,8 @@ def test_invalid_metadata_is_rejected_before_anything_is_uploaded(api, hub, repo
         api.upload_file(path_or_fileobj=_card("tags:\n- ok\n- {a: 1}").encode(), path_in_repo="README.md",
                         repo_id=repo_id)
     with pytest.raises(ValueError, match=r'"model-index\[0\].results\[0\].metrics\[0\].value" is required'):
-        bad_index = "model-index:\n- name: m\n  results:\n  - task: {type: t}\n    dataset: {type: d, name: d}\n    metrics:\n    - type: accuracy"
+        bad_index = ("model-index:\n- name: m\n  results:\n  - task: {type: t}\n    dataset: {type: d, name: d}\n"
+                     "    metrics:\n    - type: accuracy")
         api.upload_file(path_or_fileobj=_card(bad_index).encode(), path_in_repo="README.md", repo_id=repo_id)
     assert api.model_info(repo_id).sha == head
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from huggingface_hub import HfApi, hf_hub_download
 
@@ -31,7 +32,7 @@ def test_cli_serves_the_real_client(tmp_path):
         api.create_repo("team/cli-model")
         api.upload_file(path_or_fileobj=b"\x00\x01" * 600, path_in_repo="m.bin", repo_id="team/cli-model")
         path = hf_hub_download("team/cli-model", "m.bin", endpoint=endpoint, cache_dir=tmp_path / "c")
-        assert open(path, "rb").read() == b"\x00\x01" * 600
+        assert Path(path).read_bytes() == b"\x00\x01" * 600
     finally:
         process.terminate()
         assert process.wait(timeout=15) == 0

@@ -79,7 +79,8 @@ def test_pull_request_then_commit_to_it_then_merge(api, repo):
 
     details = api.get_discussion_details(repo, 1)
     assert details.is_pull_request and details.title == "Propose" and details.status == "open"
-    assert [e.summary for e in details.events if e.type == "commit"] == ["Propose", "Upload more.txt with huggingface_hub"]
+    commits = [e.summary for e in details.events if e.type == "commit"]
+    assert commits == ["Propose", "Upload more.txt with huggingface_hub"]
     refs = api.list_repo_refs(repo, include_pull_requests=True)
     assert [r.ref for r in refs.pull_requests] == ["refs/pr/1"]
 
@@ -142,10 +143,12 @@ def test_regular_lines_for_lfs_files_are_rejected(api, hub, repo):
     def commit(path, content):
         body = "\n".join(json.dumps(line) for line in (
             {"key": "header", "value": {"summary": "bypass preupload"}},
-            {"key": "file", "value": {"path": path, "content": base64.b64encode(content).decode(), "encoding": "base64"}},
+            {"key": "file",
+             "value": {"path": path, "content": base64.b64encode(content).decode(), "encoding": "base64"}},
         ))
         return get_session().post(f"{hub.endpoint}/api/models/{repo}/commit/main", content=body.encode(),
-                                  headers={"authorization": f"Bearer {api.token}", "content-type": "application/x-ndjson"})
+                                  headers={"authorization": f"Bearer {api.token}",
+                                           "content-type": "application/x-ndjson"})
 
     assert commit("weights.bin", b"tracked by *.bin").status_code == 400
     assert commit("blob.dat", b"\x00\x01binary").status_code == 400

@@ -19,7 +19,8 @@ def test_missing_repo_on_commit(api, hub):
         api.upload_file(path_or_fileobj=b"x", path_in_repo="x.txt", repo_id="alice/repo_that_do_not_exist")
     text = str(error.value)
     assert text.startswith(f"404 Client Error. (Request ID: {error.value.response.headers['X-Request-Id']})")
-    assert f"Repository Not Found for url: {hub.endpoint}/api/models/alice/repo_that_do_not_exist/preupload/main." in text
+    url = f"{hub.endpoint}/api/models/alice/repo_that_do_not_exist/preupload/main"
+    assert f"Repository Not Found for url: {url}." in text
     with pytest.raises(RepositoryNotFoundError):
         api.model_info("repo-that-does-not-exist")
 
@@ -56,7 +57,8 @@ def test_paths_escaping_the_repo_are_refused_with_422(api, hub, repo_name, path)
         {"key": "file", "value": {"path": path, "content": base64.b64encode(b"x").decode(), "encoding": "base64"}},
     ))
     response = get_session().post(f"{hub.endpoint}/api/models/{repo_id}/commit/main", content=body.encode(),
-                                  headers={"authorization": f"Bearer {api.token}", "content-type": "application/x-ndjson"})
+                                  headers={"authorization": f"Bearer {api.token}",
+                                           "content-type": "application/x-ndjson"})
     assert response.status_code == 422
     assert response.headers["X-Request-Id"]
 

@@ -44,26 +44,27 @@ NOTEBOOK = textwrap.dedent("""
 
     def commit(i):
         files = [CommitOperationAdd(f"n{me}/f{i}.txt", f"{me} {i}\\n".encode())]
-        if i %% 5 == 0:  # an LFS file now and then: uploads race too
+        if i % 5 == 0:  # an LFS file now and then: uploads race too
             files.append(CommitOperationAdd(f"n{me}/w{i}.bin", os.urandom(3000)))
         try:  # odd commits name the head they saw as parent, even ones build on whatever is there
-            head = api.repo_info(repo_id).sha if i %% 2 else None
+            head = api.repo_info(repo_id).sha if i % 2 else None
             return {"i": i, "status": 200, "oid": api.create_commit(
                 repo_id, files, commit_message=f"{me} {i}", parent_commit=head).oid}
         except HfHubHTTPError as exc:
             return {"i": i, "status": exc.response.status_code, "text": str(exc)[:300]}
 
     with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(commit, range(%d)))
+        results = list(pool.map(commit, range(int(sys.argv[2]))))
     print(json.dumps(results), flush=True)
     sys.stdin.readline()
-""" % COMMITS_PER_NOTEBOOK)
+""")
 
 
 def _notebook(data_dir):
     env = {k: v for k, v in os.environ.items() if k not in ("HUBMAGIC_LOCALHUB_ENDPOINT", "HUBMAGIC_LOCALHUB_TOKEN")}
-    return subprocess.Popen([sys.executable, "-c", NOTEBOOK, str(data_dir)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    command = [sys.executable, "-c", NOTEBOOK, str(data_dir), str(COMMITS_PER_NOTEBOOK)]
+    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
 
 
 def _line(process) -> str:
@@ -116,20 +117,19 @@ def test_two_notebooks_share_one_server_and_40_concurrent_commits_never_fail_wit
 
 
 def test_concurrent_creates_of_one_repo_give_one_200_and_one_409(api, repo_name):
+    def create(repo_id, barrier, outcomes):
+        barrier.wait()
+        try:
+            api.create_repo(repo_id)
+            outcomes.append(200)
+        except HfHubHTTPError as exc:
+            outcomes.append(exc.response.status_code)
+
     for round_ in range(5):
         repo_id = f"alice/{repo_name}-{round_}"
         barrier = threading.Barrier(2)
         outcomes = []
-
-        def create():
-            barrier.wait()
-            try:
-                api.create_repo(repo_id)
-                outcomes.append(200)
-            except HfHubHTTPError as exc:
-                outcomes.append(exc.response.status_code)
-
-        threads = [threading.Thread(target=create) for _ in range(2)]
+        threads = [threading.Thread(target=create, args=(repo_id, barrier, outcomes)) for _ in range(2)]
         for t in threads:
             t.start()
         for t in threads:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from huggingface_hub import HfApi, hf_hub_download
@@ -48,7 +49,7 @@ def test_restart_keeps_repos_commits_refs_lfs_and_accounts(tmp_path):
         for name, data in files.items():
             path = hf_hub_download("lab/kept", name, revision="v1", endpoint=hub.endpoint, token=TOKEN,
                                    cache_dir=tmp_path / "cache")
-            assert open(path, "rb").read() == data
+            assert Path(path).read_bytes() == data
         with pytest.raises(HfHubHTTPError) as refused:
             HfApi(endpoint=hub.endpoint, token="hf_someone_else").model_info("lab/kept")
         assert refused.value.response.status_code == 401, "only the stored accounts' tokens are accepted"

@@ -150,4 +150,4 @@ def test_unusual_file_names_round_trip(api, tmp_path, repo_name):
         api.upload_file(path_or_fileobj=name.encode(), path_in_repo=name, repo_id=repo_id)
     assert set(names) <= set(api.list_repo_files(repo_id))
     for name in names:
-        assert open(hf_hub_download(repo_id, name, cache_dir=tmp_path), "rb").read() == name.encode()
+        assert Path(hf_hub_download(repo_id, name, cache_dir=tmp_path)).read_bytes() == name.encode()

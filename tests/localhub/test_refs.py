@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from huggingface_hub.errors import HfHubHTTPError, RevisionNotFoundError
 
@@ -68,7 +70,7 @@ def test_revisions_resolve_like_the_hub(api, repo):
     api.upload_file(path_or_fileobj=b"v2", path_in_repo="v.txt", repo_id=repo)
     for revision in (sha, sha[:7], "v1" if False else sha[:10]):
         path = hf_hub_download(repo, "v.txt", revision=revision)
-        assert open(path, "rb").read() == b"v1"
+        assert Path(path).read_bytes() == b"v1"
     with pytest.raises(RevisionNotFoundError):
         api.list_repo_files(repo, revision="nope")
     with pytest.raises(RevisionNotFoundError):

@@ -56,7 +56,8 @@ def test_oversized_gitignore_is_refused_with_a_clear_error(hub, api, alice_token
     repo_id = f"alice/{repo_name}"
     api.create_repo(repo_id)
     for gitignore in ("x" * 70_000, "*.log\n" * 3000, "a" * 2000):
-        answer = _preupload(hub, alice_token, repo_id, {"files": [{"path": "a.txt", "size": 1}], "gitIgnore": gitignore})
+        payload = {"files": [{"path": "a.txt", "size": 1}], "gitIgnore": gitignore}
+        answer = _preupload(hub, alice_token, repo_id, payload)
         assert answer.status_code == 400
         assert "shorten it" in answer.json()["error"]
     answer = _preupload(hub, alice_token, repo_id, {"files": [{"path": "a.txt", "size": 1}], "gitIgnore": "[z-a]\n"})
@@ -123,8 +124,10 @@ def test_large_bodies_do_not_bloat_the_server(server):
     sampler.start()
     commit_url = f"{endpoint}/api/models/alice/public/commit/main"
     results = {}
-    attackers = [threading.Thread(target=lambda i=i: results.update({i: _post_large(commit_url, 200)})) for i in range(2)]
-    attackers.append(threading.Thread(target=lambda: results.update(yaml=_post_large(f"{endpoint}/api/validate-yaml", 200))))
+    attackers = [threading.Thread(target=lambda i=i: results.update({i: _post_large(commit_url, 200)}))
+                 for i in range(2)]
+    yaml_url = f"{endpoint}/api/validate-yaml"
+    attackers.append(threading.Thread(target=lambda: results.update(yaml=_post_large(yaml_url, 200))))
     for thread in attackers:
         thread.start()
     for thread in attackers:

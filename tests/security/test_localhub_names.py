@@ -50,7 +50,8 @@ def test_moving_a_repo_over_alices_through_dot_dot_is_refused(hub, api, bob_toke
         answer = _post(hub, bob_token, "move", {"fromRepo": own, "toRepo": target, "type": "model"})
         assert answer.status_code in (400, 403), target
     # A relative *source* does not reach alice's repo either (it is simply not found).
-    answer = _post(hub, bob_token, "move", {"fromRepo": f"bob/../{alice_private}", "toRepo": f"bob/{secrets.token_hex(4)}"})
+    move = {"fromRepo": f"bob/../{alice_private}", "toRepo": f"bob/{secrets.token_hex(4)}"}
+    answer = _post(hub, bob_token, "move", move)
     assert answer.status_code in (400, 404)
     _assert_intact(api, alice_private, tmp_path)
     assert bob.repo_exists(own)

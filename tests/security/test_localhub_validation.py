@@ -25,7 +25,8 @@ def _auth(token):
 
 def _state(api, repo_id):
     refs = api.list_repo_refs(repo_id)
-    return sorted(api.list_repo_files(repo_id)), [b.name for b in refs.branches], [b.target_commit for b in refs.branches]
+    branches = refs.branches
+    return sorted(api.list_repo_files(repo_id)), [b.name for b in branches], [b.target_commit for b in branches]
 
 
 def _commit(hub, token, repo_id, lines, revision="main"):

@@ -22,6 +22,7 @@ import hubmagic
 from hubmagic.errors import HubMagicError, PublishError, RemoteChangedError
 from hubmagic.hub._publish import publish_folder
 
+
 @pytest.fixture
 def proxy(hub, monkeypatch):
     """hubmagic talks to the hub through the proxy (it reads HF_ENDPOINT at call time)."""

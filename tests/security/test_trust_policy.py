@@ -27,10 +27,10 @@ from traitlets.config import Config
 
 import hubmagic
 from hubmagic import hub_utils
+from hubmagic.errors import UntrustedTypesError
+from hubmagic.hub._download import fetch_model
 from hubmagic.model import _persist as persist
 from hubmagic.model import _trust as trust
-from hubmagic.hub._download import fetch_model
-from hubmagic.errors import UntrustedTypesError
 from hubmagic.repository._repository import ModelRepository
 
 X, y = load_iris(return_X_y=True, as_frame=True)
