@@ -41,6 +41,7 @@ from hubmagic.errors import (
     SecretsFoundError,
 )
 from hubmagic.hub._endpoint import get_endpoint, hf_api
+from hubmagic.hub import _local_read as local_read
 from hubmagic.hub._identity import account, check_repo_id, full_repo_id, resolve_token
 from hubmagic.hub._publish_commit import initial_commit, send_commit
 from hubmagic.hub._push_plan import Progress, PushPlan, emit, make_plan
@@ -140,9 +141,13 @@ def publish_folder(
     """
     api, plan = _checked_plan(folder, repo_id, token=token, create_pr=create_pr, revision=revision,
                               allow_patterns=allow_patterns, ignore_patterns=ignore_patterns,
-                              dry_run=dry_run, redact=redact)
+                              dry_run=dry_run, redact=redact, progress=progress)
     make_plan(api, plan, allow_patterns=allow_patterns, ignore_patterns=ignore_patterns,
-              parent_commit=parent_commit, overwrite=overwrite, mirror=mirror, progress=progress)
+              parent_commit=parent_commit, overwrite=overwrite, mirror=mirror)
+    if dry_run or "README.md" in plan.uploads:  # the Hub validated the card it already has
+        plan.card_check = _validate_card(api, plan.folder, plan.paths, token, raise_invalid=not dry_run)
+    else:
+        plan.card_check = "unchanged"
     result = PushResult(repo_id=plan.repo_id, repo_url=f"{plan.endpoint}/{plan.repo_id}", revision=plan.revision,
                         dry_run=dry_run, plan=plan)
     if dry_run:
@@ -156,21 +161,26 @@ def publish_folder(
                       commit_message=commit_message, commit_description=commit_description, progress=progress)
 
 
-def _checked_plan(folder, repo_id, *, token, create_pr, revision, allow_patterns, ignore_patterns, dry_run, redact):
-    """``(api, plan)`` once the folder, the repo id, the access, the secrets and the card passed."""
+def _checked_plan(folder, repo_id, *, token, create_pr, revision, allow_patterns, ignore_patterns, dry_run, redact,
+                  progress):
+    """``(api, plan)`` once the folder, the repo id, the access and the secrets passed."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InvalidInputError(f"Cannot publish {str(folder)!r}: it is not a folder. Create it with `ModelRepository.init(...)` / `%hub_init` first.")
     check_repo_id(repo_id)
     endpoint = get_endpoint()
     token = resolve_token(token, required=not dry_run)
-    api = hf_api(token)
+    api = _api(token)
     who = account(api, token, repo_id=repo_id, publishing=True) if token else None
     if "/" not in repo_id:
         if who is None:
             raise AuthenticationError(f"Cannot tell whose namespace {repo_id!r} belongs to without a token: write 'namespace/{repo_id}' or log in.")
         repo_id = full_repo_id(repo_id, who["name"])
     owns = who is None or repo_id.split("/")[0] in who["namespaces"]
+    if not owns:  # the account may have joined the organization since it was cached: ask again
+        api = _api(token, fresh=True)
+        who = account(api, token, repo_id=repo_id, publishing=True)
+        owns = repo_id.split("/")[0] in who["namespaces"]
     if not owns and not create_pr and not dry_run:
         raise AuthenticationError(
             f"No write access to {repo_id} on {endpoint}: you are logged in as {who['name']!r}, which is not "
@@ -181,7 +191,8 @@ def _checked_plan(folder, repo_id, *, token, create_pr, revision, allow_patterns
     paths = local_paths(folder, allow_patterns, ignore_patterns)
     if not paths:
         raise InvalidInputError(f"Nothing to publish in {str(folder)!r} (no file matches the allow/ignore patterns).")
-    findings = _scan_secrets(folder, paths, token, redact=redact and not dry_run)
+    local = _scan_secrets(folder, paths, token, redact=redact and not dry_run, progress=progress)
+    findings = local.findings
     if findings and not dry_run:
         from hubmagic.secrets import format_findings
 
@@ -190,10 +201,20 @@ def _checked_plan(folder, repo_id, *, token, create_pr, revision, allow_patterns
             report = report.split("\n", 1)[1] if "\n" in report else ""
         message = f"Refusing to publish {repo_id}: credentials were found in the files to upload.\n{report}"
         raise SecretsFoundError(message, findings)
-    card_check = _validate_card(api, folder, paths, token, raise_invalid=not dry_run)
     plan = PushPlan(folder=folder, repo_id=repo_id, revision=revision or "main", endpoint=endpoint, paths=paths,
-                    create_pr=create_pr, owns=owns, findings=findings, card_check=card_check)
+                    create_pr=create_pr, owns=owns, findings=findings, local=local)
     return api, plan
+
+
+_APIS: dict = {}
+
+
+def _api(token: str | None, *, fresh: bool = False):
+    """One client per endpoint and token, so its cached ``whoami`` spares each push a round trip."""
+    key = (get_endpoint(), token)
+    if fresh or key not in _APIS:
+        _APIS[key] = hf_api(token)
+    return _APIS[key]
 
 
 def _carry_out(api, plan: PushPlan, result: PushResult, *, private, create_remote, commit_message,
@@ -211,7 +232,7 @@ def _carry_out(api, plan: PushPlan, result: PushResult, *, private, create_remot
             if plan.head is None and not plan.create_pr:
                 plan.parent = initial_commit(api, repo_id, revision)
         if plan.no_change:
-            sha = api.repo_info(repo_id, revision=revision).sha
+            sha = plan.head  # a new branch starts at this same commit
             if not plan.create_pr:  # a proposal that changes nothing is not this folder's base
                 _record(plan, revision, sha)
             result.commit_oid, result.no_change = sha, True
@@ -238,29 +259,35 @@ def _carry_out(api, plan: PushPlan, result: PushResult, *, private, create_remot
 
 
 def _record(plan: PushPlan, revision: str, sha: str) -> None:
-    """Remember the pushed commit and the files it sent (what a ``mirror=False`` push may delete later)."""
+    """Remember the pushed commit, the files it sent (what a ``mirror=False`` push may delete later)
+    and what the files were when read (the next push reads only what changed)."""
+    local_read.save(plan.folder, plan.local)
     repo_state.record_commit(plan.folder, plan.endpoint, plan.repo_id, revision, sha, how="push")
     state = repo_state.read_state(plan.folder)
     state["remotes"][repo_state.remote_key(plan.endpoint, plan.repo_id, revision)]["files"] = list(plan.paths)
     repo_state.write_state(plan.folder, state)
 
 
-def _scan_secrets(folder: Path, paths: list[str], token: str | None, *, redact: bool) -> list:
-    """Findings in the files to publish; with ``redact``, redact first and rescan."""
+def _scan_secrets(folder: Path, paths: list[str], token: str | None, *, redact: bool,
+                  progress: Progress | None = None) -> local_read.LocalRead:
+    """Findings in the files to publish, and their hashes, from one read of each file.
+
+    With ``redact``, redact first and read again (the redacted files changed).
+    """
     from hubmagic import secrets
 
     # The push's token, HF_TOKEN and the token saved by `hf auth login`: none is published.
     known = secrets.current_user_tokens(token)
 
     def scan():
-        # one read per file: the scan also searches every file's bytes for these tokens
-        return list(secrets.scan_folder(folder, files=paths, known_secrets=known))
+        return local_read.read_files(folder, paths, known,
+                                     progress=lambda path, done, total: emit(progress, "hashing", done, total, path))
 
-    findings = scan()
-    if findings and redact:
-        secrets.redact_folder(folder, findings)
-        findings = scan()
-    return findings
+    found = scan()
+    if found.findings and redact:
+        secrets.redact_folder(folder, found.findings)
+        found = scan()
+    return found
 
 
 def _validate_card(api, folder: Path, paths: list[str], token, *, raise_invalid: bool) -> str:

@@ -15,7 +15,10 @@ Three outcomes are easy to misreport:
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
+from contextlib import contextmanager
 
 from hubmagic.errors import PublishError, RemoteChangedError
 from hubmagic.hub._endpoint import get_endpoint
@@ -40,27 +43,27 @@ def initial_commit(api, repo_id: str, revision: str) -> str:
 def send_commit(api, plan: PushPlan, *, message: str, description: str | None, progress: Progress | None = None):
     """The plan's commit, ``parent_commit=plan.parent``; returns ``(CommitInfo, recovered)``.
 
-    The changed files are uploaded one by one first (``preupload_lfs_files``, what
-    ``create_commit`` does in one batch), so ``progress`` hears of each as it completes;
-    ``create_commit`` then skips what is already uploaded. ``recovered`` is True when the
-    Hub's answer was lost and the commit was found on the branch afterwards.
+    Only the files that changed are sent (the parent holds the others). Their LFS uploads
+    go first, in one ``preupload_lfs_files`` call (what ``create_commit`` does), so
+    ``progress`` hears of the bytes as the client reads them; ``create_commit`` then skips
+    what is already uploaded. ``recovered`` is True when the Hub's answer was lost and the
+    commit was found on the branch afterwards.
     """
     from httpx2 import ConnectError, TransportError
     from huggingface_hub import CommitOperationDelete
     from huggingface_hub.errors import HfHubHTTPError
 
     repo_id, revision = plan.repo_id, plan.revision
-    additions = {p: _addition(plan, p) for p in plan.paths}
-    operations = list(additions.values()) + [CommitOperationDelete(path_in_repo=p) for p in plan.deletions]
-    total, done = plan.upload_bytes, 0
+    meter = _UploadMeter(progress, plan.diff.added + plan.diff.modified)
+    additions = [_addition(plan, path, meter) for path, _ in plan.diff.added + plan.diff.modified]
+    operations = additions + [CommitOperationDelete(path_in_repo=p) for p in plan.deletions]
     try:
-        emit(progress, "uploading", 0, total)
-        for path, size in plan.diff.added + plan.diff.modified:
-            api.preupload_lfs_files(repo_id, [additions[path]], revision=revision, create_pr=plan.create_pr,
+        emit(progress, "uploading", 0, meter.total)
+        if additions:
+            api.preupload_lfs_files(repo_id, additions, revision=revision, create_pr=plan.create_pr,
                                     free_memory=False)
-            done += size
-            emit(progress, "uploading", done, total, path)
-        emit(progress, "committing", done, total)
+        meter.all_done()  # small files travel in the commit itself
+        emit(progress, "committing", meter.total, meter.total)
         info = api.create_commit(repo_id, operations, commit_message=message, commit_description=description,
                                  revision=revision, create_pr=plan.create_pr, parent_commit=plan.parent)
         return info, False
@@ -84,14 +87,76 @@ def send_commit(api, plan: PushPlan, *, message: str, description: str | None, p
     return _after_lost_answer(api, plan, message, lost), True
 
 
-def _addition(plan: PushPlan, path: str):
-    """The upload of one file, with the sha256 the plan already computed (no second read)."""
+def _addition(plan: PushPlan, path: str, meter: _UploadMeter):
+    """The upload of one file, with the sha256 the push's read already computed (no second read)."""
+    operation = _upload_class()(path_in_repo=path, path_or_fileobj=str(plan.folder / path))
+    operation.meter = meter
+    known = plan.local.files.get(path)
+    if known is not None and known.size == operation.upload_info.size:
+        operation.upload_info.sha256 = bytes.fromhex(known.sha256)
+    return operation
+
+
+@functools.cache
+def _upload_class():
+    """Defined on first use: huggingface_hub is imported when a push needs it, not with hubmagic."""
     from huggingface_hub import CommitOperationAdd
 
-    operation = CommitOperationAdd(path_in_repo=path, path_or_fileobj=str(plan.folder / path))
-    if path in plan.diff.sha256:
-        operation.upload_info.sha256 = bytes.fromhex(plan.diff.sha256[path])
-    return operation
+    class Upload(CommitOperationAdd):
+        """A ``CommitOperationAdd`` whose upload reports the bytes the client reads from the file."""
+
+        meter: _UploadMeter | None = None
+
+        @contextmanager
+        def as_file(self, with_tqdm: bool = False):
+            meter = self.meter if with_tqdm else None  # the client asks for a bar when it uploads
+            with super().as_file(with_tqdm=with_tqdm and (meter is None or not meter.reports)) as fh:
+                if meter is not None and meter.reports:
+                    read = fh.read
+
+                    def counted(size=-1):
+                        data = read(size)
+                        meter.at(self.path_in_repo, fh.tell())
+                        return data
+
+                    fh.read = counted
+                yield fh
+
+    return Upload
+
+
+class _UploadMeter:
+    """Upload progress over the changed files: bytes read by the client, each file once at its end."""
+
+    def __init__(self, progress: Progress | None, files: list[tuple[str, int]]):
+        self.progress, self.sizes = progress, dict(files)
+        self.total = sum(self.sizes.values())
+        self.reports = progress is not None
+        self.position = dict.fromkeys(self.sizes, 0)  # a retried upload reads again: count it once
+        self.finished: set[str] = set()
+        self.reported = 0
+        self.step = max(self.total // 100, 1 << 20)
+        self.lock = threading.Lock()
+
+    def at(self, path: str, position: int) -> None:
+        with self.lock:
+            self.position[path] = max(self.position.get(path, 0), min(position, self.sizes.get(path, 0)))
+            done = sum(self.position.values())
+            if path not in self.finished and self.position[path] >= self.sizes.get(path, 0):
+                self.finished.add(path)
+                self._emit(done, path)
+            elif done - self.reported >= self.step:
+                self._emit(done, None)
+
+    def all_done(self) -> None:
+        """Every file not yet reported (small files, LFS objects the Hub already had) is sent."""
+        for path, size in self.sizes.items():
+            if path not in self.finished:
+                self.at(path, size)
+
+    def _emit(self, done: int, path: str | None) -> None:
+        self.reported = done
+        emit(self.progress, "uploading", done, self.total, path)
 
 
 def _lfs_failure_message(repo_id: str, path: str, cause) -> str:
@@ -149,7 +214,7 @@ def _find_landed_commit(api, plan: PushPlan, message: str) -> str | None:
         if commit.title != title:
             continue
         remote = remote_files(api, plan.repo_id, commit.commit_id)
-        now = diff_folder(plan.folder, remote, plan.paths)
+        now = diff_folder(plan.folder, remote, plan.paths, local=plan.local.files)
         if not now.added and not now.modified and not any(p in remote for p in plan.deletions):
             return commit.commit_id
     return None

@@ -2,17 +2,17 @@
 
 A plan says which files the commit uploads and deletes, which commit it is built on,
 and whether it would be refused (and why). A dry run is the plan, reported; a real push
-carries it out (``hubmagic.hub._publish_commit.carry_out``). Nothing here writes to the
+carries it out (``hubmagic.hub._publish._carry_out``). Nothing here writes to the
 Hub or to the folder.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hubmagic.hub._local_read import LocalRead
 from hubmagic.hub._remote_errors import remote_changed_message, translate_errors
 from hubmagic.hub._sync import HUB_MANAGED, FolderDiff, diff_folder, remote_files
 from hubmagic.repository import _state as repo_state
@@ -53,6 +53,7 @@ class PushPlan:
     refusal: str | None = None
     findings: list = field(default_factory=list)
     card_check: str = ""
+    local: LocalRead = field(default_factory=LocalRead, repr=False)  # the hashes of ``paths``, read once
 
     @property
     def uploads(self) -> list[str]:
@@ -90,11 +91,8 @@ class PushPlan:
 
 
 def make_plan(api, plan: PushPlan, *, allow_patterns=None, ignore_patterns=None, parent_commit: str | None = None,
-              overwrite: bool = False, mirror: bool = True, progress: Progress | None = None) -> PushPlan:
-    """Fill ``plan`` (folder, target, paths, checks already set) from the remote; read-only.
-
-    Hashing the local files is reported to ``progress`` file by file.
-    """
+              overwrite: bool = False, mirror: bool = True) -> PushPlan:
+    """Fill ``plan`` (folder, target, paths, local read and checks already set) from the remote; read-only."""
     with translate_errors("push to", plan.repo_id, revision=plan.revision, publishing=True):
         plan.head, plan.remote, plan.branch_exists = _remote_state(api, plan.repo_id, plan.revision)
         pr_base = _pr_base(plan, parent_commit) if plan.create_pr else None
@@ -102,16 +100,8 @@ def make_plan(api, plan: PushPlan, *, allow_patterns=None, ignore_patterns=None,
             # A proposal made after the remote moved: show only this folder's changes, as
             # made on the commit it last saw (the Hub opens the PR from that commit).
             plan.remote = remote_files(api, plan.repo_id, pr_base)
-    total = sum(os.path.getsize(plan.folder / p) for p in plan.paths)
-    hashed = 0
-
-    def on_hashed(path: str, size: int) -> None:
-        nonlocal hashed
-        hashed += size
-        emit(progress, "hashing", hashed, total, path)
-
-    emit(progress, "hashing", 0, total)
-    plan.diff = diff_folder(plan.folder, plan.remote, plan.paths, allow_patterns, ignore_patterns, on_hashed=on_hashed)
+    plan.diff = diff_folder(plan.folder, plan.remote, plan.paths, allow_patterns, ignore_patterns,
+                            local=plan.local.files)
     if mirror or plan.head is None or plan.create_pr or parent_commit:
         plan.parent, plan.refusal = _mirror_parent(plan, parent_commit=parent_commit, overwrite=overwrite)
     else:

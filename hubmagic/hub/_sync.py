@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,20 +63,40 @@ def local_paths(folder: str | os.PathLike, allow_patterns=None, ignore_patterns=
     return select_paths(found, allow_patterns, ignore_patterns)
 
 
-def git_blob_id(data: bytes) -> str:
-    """The git blob id the Hub gives a regular file with these bytes."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+@dataclass
+class LocalFile:
+    """What the Hub compares: ``blob_id`` (git sha1) and ``sha256`` of ``size`` bytes."""
+
+    path: str
+    size: int
+    blob_id: str
+    sha256: str
 
 
-def file_ids(path: str | os.PathLike) -> tuple[str, str, int]:
-    """``(git blob id, sha256, size)`` of a local file, read in chunks (models can be big)."""
-    size = os.path.getsize(path)
-    blob, sha = hashlib.sha1(b"blob %d\0" % size), hashlib.sha256()
+class Hashes:
+    """The git blob id and sha256 of a stream of chunks whose total ``size`` is known."""
+
+    def __init__(self, size: int):
+        self.size, self.seen = size, 0
+        self._blob, self._sha = hashlib.sha1(b"blob %d\0" % size), hashlib.sha256()
+
+    def update(self, chunk: bytes) -> None:
+        self.seen += len(chunk)
+        self._blob.update(chunk)
+        self._sha.update(chunk)
+
+    def local_file(self, path: str) -> LocalFile:
+        return LocalFile(path, self.size, self._blob.hexdigest(), self._sha.hexdigest())
+
+
+def file_ids(folder: str | os.PathLike, rel: str) -> LocalFile:
+    """Hashes of one file, read in chunks (models can be big)."""
+    path = Path(folder, rel)
+    hashes = Hashes(path.stat().st_size)
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
-            blob.update(chunk)
-            sha.update(chunk)
-    return blob.hexdigest(), sha.hexdigest(), size
+            hashes.update(chunk)
+    return hashes.local_file(rel)
 
 
 @dataclass
@@ -96,8 +115,6 @@ class FolderDiff:
     modified: list[tuple[str, int]] = field(default_factory=list)
     deleted: list[tuple[str, int]] = field(default_factory=list)
     unchanged: list[tuple[str, int]] = field(default_factory=list)
-    # sha256 of every local file compared, so an upload does not read a big model twice
-    sha256: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def has_changes(self) -> bool:
@@ -138,27 +155,24 @@ def diff_folder(
     paths: list[str],
     allow_patterns=None,
     ignore_patterns=None,
-    on_hashed: Callable[[str, int], None] | None = None,
+    local: dict[str, LocalFile] | None = None,
 ) -> FolderDiff:
     """Compare the local ``paths`` of ``folder`` with ``remote``.
 
     Remote files outside the allow/ignore patterns are left alone (neither compared nor
     deleted), and so is the Hub-managed ``.gitattributes`` unless the folder has one.
-    ``on_hashed(path, size)`` is called after each local file is hashed.
+    ``local`` holds hashes already known (a push's one read); other files are read here.
     """
     diff = FolderDiff()
     for rel in paths:
-        blob, sha, size = file_ids(Path(folder, rel))
-        diff.sha256[rel] = sha
-        if on_hashed is not None:
-            on_hashed(rel, size)
+        mine = (local or {}).get(rel) or file_ids(folder, rel)
         other = remote.get(rel)
         if other is None:
-            diff.added.append((rel, size))
-        elif (other.sha256 or other.blob_id) == (sha if other.sha256 else blob):
-            diff.unchanged.append((rel, size))
+            diff.added.append((rel, mine.size))
+        elif (other.sha256 or other.blob_id) == (mine.sha256 if other.sha256 else mine.blob_id):
+            diff.unchanged.append((rel, mine.size))
         else:
-            diff.modified.append((rel, size))
+            diff.modified.append((rel, mine.size))
     managed = set(select_paths(remote, allow_patterns, ignore_patterns)) - HUB_MANAGED
     for rel in sorted(managed - set(paths)):
         diff.deleted.append((rel, remote[rel].size))

@@ -2,8 +2,11 @@
 
 What the folder last pushed to / pulled from each (endpoint, repo_id, revision), so a
 push can refuse a remote that moved in the meantime (the commit is sent with that
-``parent_commit``), plus the repo id and settings given at ``init``. The ``.hubmagic``
-folder is never uploaded and never holds a token: only commit ids, oids and names.
+``parent_commit``), plus the repo id and settings given at ``init``, and the model's
+fingerprint (an unchanged estimator keeps its file). ``files.json`` beside it remembers
+each file's size, mtime and inode with its hashes, so a push does not read an unchanged
+file again. The ``.hubmagic`` folder is never uploaded and never holds a token: only
+commit ids, oids, hashes and names.
 """
 
 from __future__ import annotations
@@ -41,7 +44,11 @@ def read_state(folder: str | os.PathLike) -> dict:
 
 def write_state(folder: str | os.PathLike, state: dict) -> None:
     """Write ``state`` atomically (a crash never leaves half a JSON file)."""
-    path = state_path(folder)
+    _write_json(state_path(folder), state)
+
+
+def _write_json(path: Path, state: dict) -> None:
+    """Write a JSON file atomically (a crash never leaves half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".state-", suffix=".json")
     try:
@@ -72,3 +79,22 @@ def record_commit(folder, endpoint: str, repo_id: str, revision: str | None, com
     state["remotes"][remote_key(endpoint, repo_id, revision)] = {"commit": commit, "how": how}
     state.setdefault("repo_id", repo_id)
     write_state(folder, state)
+
+
+# -- what the folder's files were when last read (a push reads an unchanged file never again) --
+
+FILES_CACHE = "files.json"
+
+
+def read_file_cache(folder: str | os.PathLike) -> dict:
+    """``{path: entry}`` as ``write_file_cache`` left it; empty when missing or unreadable."""
+    try:
+        cache = json.loads((Path(folder) / STATE_DIR / FILES_CACHE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return cache.get("files", {}) if isinstance(cache, dict) and isinstance(cache.get("files"), dict) else {}
+
+
+def write_file_cache(folder: str | os.PathLike, entries: dict) -> None:
+    """Replace the cache with ``entries`` (one file beside state.json: the state stays small)."""
+    _write_json(Path(folder) / STATE_DIR / FILES_CACHE, {"files": entries})

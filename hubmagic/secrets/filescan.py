@@ -5,7 +5,8 @@ threshold are scanned line by line as they are read; other files are read whole
 (up to ``WHOLE_FILE_LIMIT``) and every view is taken from those bytes (``decode``):
 the text in its encoding, the strings of a model, a JSON/YAML document or a
 script's folded constants. Whatever the size, the user's own tokens are searched in
-every chunk (``owntokens``), so no byte is published unsearched.
+every chunk (``owntokens``), so no byte is published unsearched. A caller may see the
+same chunks (``on_chunk``): the push hashes them, so the scan is its only read.
 """
 
 from __future__ import annotations
@@ -42,13 +43,19 @@ WHOLE_FILE_LIMIT = 256 * 1024 * 1024  # models and archives are read whole up to
 DECODE_LIMIT = 256 * 1024 * 1024  # bytes one file may decompress to (gzip/zip bombs stop here)
 
 
-def scan_file(path: Path, relative: str, known, stream_threshold: int) -> list[Finding]:
-    """Findings of one file (``relative`` is the name they carry)."""
+def scan_file(path: Path, relative: str, known, stream_threshold: int, on_chunk=None) -> list[Finding]:
+    """Findings of one file (``relative`` is the name they carry).
+
+    ``on_chunk(bytes)`` sees every byte of the file, in order, from this same read: a
+    push hashes the file for the Hub there instead of reading it a second time.
+    """
     search = TokenSearch(known)
 
     def searched(chunks):
         for chunk in chunks:
             search.feed(chunk)
+            if on_chunk is not None:
+                on_chunk(chunk)
             yield chunk
 
     try:

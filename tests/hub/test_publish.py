@@ -387,7 +387,8 @@ def test_dry_run_and_no_change_push_send_only_read_requests(folder, api, alice_t
     for served in (dry, again):
         writes = [(m, p) for m, p in served if m not in ("GET", "HEAD") and p != "/api/validate-yaml"]
         assert writes == [], writes
-        assert any(p == "/api/validate-yaml" for _, p in served), "the card was validated"
+    assert any(p == "/api/validate-yaml" for _, p in dry), "the dry run validated the card"
+    assert not any(p == "/api/validate-yaml" for _, p in again), "the Hub already holds this card"
 
 
 def test_a_dry_run_is_the_plan_and_changes_nothing_remote(folder, api, alice_token, repo_name, hub):
