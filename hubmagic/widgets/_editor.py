@@ -76,7 +76,7 @@ class CardEditor(w.VBox):
         self.sections_panel = SectionsPanel()
         self.figures_box = w.VBox()
         self.metrics_panel = MetricsPanel()
-        self.preview = tagged(w.HTML(), "preview")
+        self.preview = tagged(w.HTML(layout=w.Layout(max_height="520px", overflow="auto")), "preview")
         self.checks = tagged(w.HTML(), "checks")
         self.actions = ActionBar(create_pr, commit_message)
         self.figure_rows: list[FigureRow] = []

@@ -119,7 +119,7 @@ class FigureRow:
         self.up = tagged(w.Button(icon="arrow-up", layout=w.Layout(width="36px")), "figure-up")
         self.down = tagged(w.Button(icon="arrow-down", layout=w.Layout(width="36px")), "figure-down")
         self.box = tagged(w.HBox([
-            self.image, w.VBox([self.include, self.caption, self.alt], layout=w.Layout(flex="1")), w.VBox([self.up, self.down]),
+            self.image, w.VBox([self.include, self.caption, self.alt], layout=w.Layout(width="70%")), w.VBox([self.up, self.down]),
         ]), "figure")
 
 
