@@ -25,6 +25,7 @@ from hubmagic.secrets.files import BINARY_EXTENSIONS
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
 NPY_MAGIC = b"\x93NUMPY"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SNIFF_SIZE = 8192
 MAX_DEPTH = 3  # a gzip in a zip in a gzip is as deep as we look
 MIN_STRING = 8  # shorter strings cannot be a credential of any kind we detect
@@ -163,6 +164,8 @@ def views(data: bytes, name: str, budget: Budget, where: str = "", depth: int = 
         yield from _zip_views(data, name, budget, where, depth)
     elif data.startswith(NPY_MAGIC):
         yield Strings(npy_strings(data), where or "in a NumPy array")
+    elif data.startswith(PNG_MAGIC):
+        yield Text("\n".join(png_texts(data, budget, name)), _join(where, "in the PNG's text metadata"))
     elif len(data) > 2 and data[0] == 0x80 and 2 <= data[1] <= 5:
         yield Strings(pickle_strings(data), _join(where, "in the pickle"))
     else:
@@ -195,6 +198,32 @@ def _zip_views(data, name, budget, where, depth):
             continue  # encrypted or corrupt: nothing readable to publish either
         step = f"in {kind} ({info.filename})" if kind == "the model" else f"member {info.filename}"
         yield from views(content, info.filename, budget, _join(where, step), depth + 1)
+
+
+def png_texts(data: bytes, budget: Budget, name: str) -> Iterator[str]:
+    """The texts of a PNG's tEXt, zTXt and iTXt chunks (a figure's metadata), decompressed within budget."""
+    at = len(PNG_MAGIC)
+    while at + 8 <= len(data):
+        length, kind = int.from_bytes(data[at : at + 4], "big"), data[at + 4 : at + 8]
+        body = data[at + 8 : at + 8 + length]
+        at += 12 + length
+        keyword, _, rest = body.partition(b"\0")
+        compressed = kind == b"zTXt" or (kind == b"iTXt" and rest[:1] == b"\1")
+        if kind == b"iTXt":  # compression flag and method, language tag, translated keyword, then the text
+            rest = rest[2:].split(b"\0", 2)[-1]
+        elif kind == b"zTXt":
+            rest = rest[1:]
+        elif kind != b"tEXt":
+            continue
+        if compressed:
+            try:
+                rest = zlib.decompressobj().decompress(rest, budget.take(DECOMPRESSED_PNG_TEXT, f"{name}:{kind}"))
+            except zlib.error:
+                continue
+        yield keyword.decode("latin-1") + ": " + rest.decode("utf-8", "replace")
+
+
+DECOMPRESSED_PNG_TEXT = 16 * 1024 * 1024
 
 
 def npy_strings(data: bytes) -> Iterator[tuple[str, str]]:

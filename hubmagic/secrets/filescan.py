@@ -79,7 +79,15 @@ def scan_file(path: Path, relative: str, known, stream_threshold: int, on_chunk=
     if budget.truncated:
         logger.warning("%s: decompressed data over %d MiB was not scanned: %s", relative, DECODE_LIMIT >> 20,
                        ", ".join(budget.truncated))
-    return findings + search.findings(relative, {f.secret for f in findings})
+    findings += search.findings(relative, {f.secret for f in findings})
+    return findings + _name_findings(relative, known)
+
+
+def _name_findings(relative: str, known) -> list[Finding]:
+    """Credentials in the file's path: it is published too (a figure saved as ``f"{token}.png"``)."""
+    from hubmagic.secrets.scanner import scan_lines
+
+    return _with_where(scan_lines([relative], relative, known_secrets=known), "in the file's name")
 
 
 def _with_where(findings: Iterable[Finding], where: str) -> list[Finding]:

@@ -50,14 +50,15 @@ class Finding:
         return mask(self.secret)
 
     def __str__(self) -> str:
-        place = f"{self.file}:{self.line}" if self.line else self.file
+        file = self.file.replace(self.secret, self.masked)  # a file named after the secret
+        place = f"{file}:{self.line}" if self.line else file
         where = f", {self.where}" if self.where else ""
         return f"{place}: {self.kind} ({self.masked}{where})"
 
     def __repr__(self) -> str:
         where = f", where={self.where!r}" if self.where else ""
         return (
-            f"Finding(file={self.file!r}, line={self.line}, kind={self.kind!r}, "
+            f"Finding(file={self.file.replace(self.secret, self.masked)!r}, line={self.line}, kind={self.kind!r}, "
             f"secret={self.masked!r}{where})"
         )
 

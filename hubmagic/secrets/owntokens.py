@@ -1,7 +1,7 @@
 """The user's own tokens in a file's raw bytes, in any encoding, as the file streams.
 
 A token of the person pushing is never published, whatever the file: it is
-searched as UTF-8, UTF-16/32 (both byte orders) and base64 bytes, chunk by chunk, so
+searched as UTF-8, UTF-16/32 (both byte orders), base64 and hex bytes, chunk by chunk, so
 a file of any size is searched whole in the same single read as the other scans.
 """
 
@@ -43,6 +43,8 @@ class TokenSearch:
                 needles.setdefault(token.encode(encoding), (token, label))
             for needle in _base64_needles(token.encode()):
                 needles.setdefault(needle, (token, "base64-encoded"))
+            for needle in (token.encode().hex().encode(), token.encode().hex().upper().encode()):
+                needles.setdefault(needle, (token, "hex-encoded"))
         self._needles = needles
         self._tokens = len({token for token, _ in needles.values()})
         self._keep = max((len(n) for n in needles), default=1) - 1
