@@ -23,12 +23,32 @@ from hubmagic.capture.randomness import (
 
 # Methods that change their object even when their result is used.
 MUTATING_METHODS = frozenset(
-    ["fit", "partial_fit", "fit_transform", "fit_predict", "fit_resample", "set_params", "set_output", "append", "extend", "insert", "update", "pop", "popitem", "remove", "clear", "sort", "reverse", "add", "discard", "setdefault", "seed", "shuffle", "normal", "uniform", "integers", "random", "choice", "permutation", "standard_normal", "rand", "randn", "randint", "binomial", "poisson", "exponential", "beta", "gamma", "multivariate_normal", "bytes", "random_sample"]
+    [
+        "fit", "partial_fit", "fit_transform", "fit_predict", "fit_resample", "set_params", "set_output", "append",
+        "extend", "insert", "update", "pop", "popitem", "remove", "clear", "sort", "reverse", "add", "discard",
+        "setdefault", "seed", "shuffle", "normal", "uniform", "integers", "random", "choice", "permutation",
+        "standard_normal", "rand", "randn", "randint", "binomial", "poisson", "exponential", "beta", "gamma",
+        "multivariate_normal", "bytes", "random_sample",
+    ]
 )
 # Methods that only look at their object and return something new (a bare
 # ``df.head()`` is display); ``inplace=True`` still makes them mutations.
 PURE_METHODS = frozenset(
-    ["head", "tail", "describe", "info", "plot", "hist", "show", "predict", "predict_proba", "predict_log_proba", "decision_function", "score", "score_samples", "staged_predict", "staged_predict_proba", "transform", "inverse_transform", "get_params", "get_feature_names_out", "get_metadata_routing", "copy", "sum", "mean", "median", "std", "var", "sem", "min", "max", "prod", "cumsum", "cumprod", "quantile", "mode", "skew", "kurt", "idxmin", "idxmax", "argmin", "argmax", "nlargest", "nsmallest", "all", "any", "count", "value_counts", "unique", "nunique", "duplicated", "drop_duplicates", "corr", "corrwith", "cov", "isna", "isnull", "notna", "notnull", "isin", "between", "equals", "savefig", "to_csv", "to_parquet", "to_json", "to_string", "to_dict", "to_list", "to_numpy", "tolist", "reshape", "ravel", "flatten", "keys", "values", "items", "memory_usage", "sample", "get_figure", "set_title", "set_xlabel", "set_ylabel", "legend", "imshow", "scatter", "bar", "barh", "boxplot", "pairplot", "heatmap", "display", "drop", "dropna", "fillna", "rename", "assign", "sort_values", "sort_index", "reset_index", "set_index", "astype", "replace", "merge", "join", "groupby", "agg", "aggregate", "apply", "map", "query", "filter", "select_dtypes", "pivot", "pivot_table", "melt", "round", "abs", "clip", "where", "mask"]
+    [
+        "head", "tail", "describe", "info", "plot", "hist", "show", "predict", "predict_proba", "predict_log_proba",
+        "decision_function", "score", "score_samples", "staged_predict", "staged_predict_proba", "transform",
+        "inverse_transform", "get_params", "get_feature_names_out", "get_metadata_routing", "copy", "sum", "mean",
+        "median", "std", "var", "sem", "min", "max", "prod", "cumsum", "cumprod", "quantile", "mode", "skew",
+        "kurt", "idxmin", "idxmax", "argmin", "argmax", "nlargest", "nsmallest", "all", "any", "count",
+        "value_counts", "unique", "nunique", "duplicated", "drop_duplicates", "corr", "corrwith", "cov", "isna",
+        "isnull", "notna", "notnull", "isin", "between", "equals", "savefig", "to_csv", "to_parquet", "to_json",
+        "to_string", "to_dict", "to_list", "to_numpy", "tolist", "reshape", "ravel", "flatten", "keys", "values",
+        "items", "memory_usage", "sample", "get_figure", "set_title", "set_xlabel", "set_ylabel", "legend",
+        "imshow", "scatter", "bar", "barh", "boxplot", "pairplot", "heatmap", "display", "drop", "dropna", "fillna",
+        "rename", "assign", "sort_values", "sort_index", "reset_index", "set_index", "astype", "replace", "merge",
+        "join", "groupby", "agg", "aggregate", "apply", "map", "query", "filter", "select_dtypes", "pivot",
+        "pivot_table", "melt", "round", "abs", "clip", "where", "mask",
+    ]
 )
 # Library functions that change an argument in place.
 MUTATING_FUNCTIONS = frozenset(
@@ -40,11 +60,20 @@ MODULE_STATE_CALLS = frozenset(
 )
 # Libraries whose functions return new objects instead of changing their arguments.
 KNOWN_LIBRARIES = frozenset(
-    ["numpy", "pandas", "sklearn", "scipy", "matplotlib", "seaborn", "skops", "math", "statistics", "json", "os", "sys", "pathlib", "re", "collections", "itertools", "functools", "operator", "typing", "datetime", "time", "random", "string", "copy", "pickle", "joblib", "warnings", "plotly", "IPython", "tqdm", "xgboost", "lightgbm", "catboost", "imblearn", "statsmodels", "polars", "pyarrow", "hubmagic", "huggingface_hub", "types", "dataclasses", "enum", "logging", "io", "csv", "glob", "shutil", "urllib", "requests"]
+    [
+        "numpy", "pandas", "sklearn", "scipy", "matplotlib", "seaborn", "skops", "math", "statistics", "json", "os",
+        "sys", "pathlib", "re", "collections", "itertools", "functools", "operator", "typing", "datetime", "time",
+        "random", "string", "copy", "pickle", "joblib", "warnings", "plotly", "IPython", "tqdm", "xgboost",
+        "lightgbm", "catboost", "imblearn", "statsmodels", "polars", "pyarrow", "hubmagic", "huggingface_hub",
+        "types", "dataclasses", "enum", "logging", "io", "csv", "glob", "shutil", "urllib", "requests",
+    ]
 )
 # scikit-learn helpers that fit (clones of) the estimator they are given.
 _FITTING_FUNCTIONS = frozenset(
-    ["cross_val_score", "cross_validate", "cross_val_predict", "learning_curve", "validation_curve", "permutation_test_score"]
+    [
+        "cross_val_score", "cross_validate", "cross_val_predict", "learning_curve", "validation_curve",
+        "permutation_test_score",
+    ]
 )
 _BUILTINS = frozenset(dir(builtins)) | {"display"}
 
@@ -155,15 +184,10 @@ class Context:
                 continue
             unseeded = call.random_state != "given"
             kind = random_state_kind(path) if path and unseeded else None
-            if kind == "class":
-                builds = True
-            elif kind == "function":
-                draws.setdefault(NUMPY, f"{describe(call)} without random_state")
-            elif (path and path.startswith("sklearn.") and path.split(".")[-1] in _FITTING_FUNCTIONS
-                  and (set(call.arg_names) | st.uses) & estimators):
-                draws.setdefault(NUMPY, f"{describe(call)} of an estimator without random_state")
-            if path is None and call.chain and call.chain[-1] == "sample" and unseeded:
-                draws.setdefault(NUMPY, f"{describe(call)} without random_state")  # pandas
+            builds = builds or kind == "class"
+            draw = _unseeded_draw(st, call, path, kind, unseeded, estimators)
+            if draw:
+                draws.setdefault(NUMPY, draw)
             if any(part in FIT_METHODS for part in call.chain):
                 fits = True
                 if call.root in estimators:
@@ -187,13 +211,30 @@ class Context:
         return draws
 
 
+def _unseeded_draw(st: Statement, call: CallInfo, path: str | None, kind: str | None, unseeded: bool,
+                   estimators: set[str]) -> str | None:
+    """How ``call`` draws from numpy's global generator for want of a ``random_state``, if it does.
+
+    ``kind`` is ``random_state_kind(path)`` for an unseeded call to a known path.
+    """
+    if kind == "function":
+        return f"{describe(call)} without random_state"
+    if (kind != "class" and path and path.startswith("sklearn.") and path.split(".")[-1] in _FITTING_FUNCTIONS
+            and (set(call.arg_names) | st.uses) & estimators):
+        return f"{describe(call)} of an estimator without random_state"
+    if path is None and call.chain and call.chain[-1] == "sample" and unseeded:
+        return f"{describe(call)} without random_state"  # pandas
+    return None
+
+
 def _arguments_changed(st: Statement, call: CallInfo, changed: set[str], unknown: bool) -> set[str]:
     """The names passed to ``call`` whose parameter the function body changes."""
     positional, keyword_only, variadic = st.signature
     if unknown or variadic or call.unpacks:
         local_change = changed - st.late_uses
         return set(call.arg_names) if local_change or unknown else set()
-    out = {name for name, param in zip(call.positional, positional) if name and param in changed}
+    # strict=False: a call with more arguments than parameters fails at run time; its extra names change nothing
+    out = {name for name, param in zip(call.positional, positional, strict=False) if name and param in changed}
     parameters = set(positional) | keyword_only
     out |= {name for key, name in call.keywords if name and key in parameters and key in changed}
     return out

@@ -21,6 +21,7 @@ since) is stale and not published unless the user includes it (``refresh``).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import re
@@ -104,10 +105,8 @@ class FigureCapture:
             self._original_format = None
         for event, hook in (("pre_run_cell", self._pre_run_cell),
                             ("post_run_cell", self._post_run_cell)):
-            try:
+            with contextlib.suppress(ValueError):  # already unregistered
                 self.shell.events.unregister(event, hook)
-            except ValueError:
-                pass
         self._registered = False
 
     # -- choosing --------------------------------------------------------------------
@@ -202,10 +201,8 @@ class FigureCapture:
         figure = _as_figure(obj)
         if figure is None:
             return
-        try:
+        with contextlib.suppress(Exception):  # a figure that cannot render must not break the cell
             self._capture(figure, count)
-        except Exception:  # noqa: BLE001, S110 - a figure that cannot render must not break the cell
-            pass
 
     def _capture(self, figure, count) -> None:
         previous = self._by_figure.get(figure)

@@ -7,6 +7,7 @@ namespace, so running cells is not measurably slower. Everything expensive
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 
 from hubmagic.capture.records import (
@@ -63,10 +64,8 @@ class Recorder:
         if self._registered:
             for event, hook in (("pre_run_cell", self._pre_run_cell),
                                 ("post_run_cell", self._post_run_cell)):
-                try:
+                with contextlib.suppress(ValueError):  # already unregistered
                     self.shell.events.unregister(event, hook)
-                except ValueError:
-                    pass
             self._registered = False
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from hubmagic.capture.effects import MUTATING_METHODS
 from hubmagic.capture.records import CellRecord
@@ -152,37 +153,62 @@ def _render(result, records, target, model_file, model_format, all_cells, notebo
         if record.order in result.reasons:
             dropped.append((record, result.reasons[record.order]))
             continue
-        code: list[str] = []
-        contributes = False
-        cell_notes = []
-        for unit in by_order.get(record.order, []):
-            st = unit.statement
-            if st.note:
-                cell_notes.append(f"{record.label}: {st.note}")
-            if unit.position not in result.kept:
-                continue
-            if st.kind == "comment":
-                comments.append(st.text)
-            elif st.kind in ("import", "setup") and not all_cells:
-                prelude.append(st.text)
-                contributes = True
-            else:
-                code.append(st.text)
-                contributes = True
-        if code:
-            body.append((record, code))
-        if contributes:
+        units = by_order.get(record.order, [])
+        cell = _kept_parts(record, units, result.kept, all_cells)
+        comments += cell.comments
+        prelude += cell.prelude
+        if cell.code:
+            body.append((record, cell.code))
+        if cell.prelude or cell.code:
             kept_records.append(record)
-            notes.extend(cell_notes)
+            notes.extend(cell.notes)
             if record.success is False:
                 notes.append(f"{record.label} {failure(record)}: kept up to line "
                              f"{record.error_line - 1}")
         elif record.success is False:
             dropped.append((record, failure(record)))
         else:
-            dropped.append((record, _why_dropped(by_order.get(record.order, []))))
+            dropped.append((record, _why_dropped(units)))
 
-    lines = [_header(notebook, kept_records, all_cells)]
+    header = _header(notebook, kept_records, all_cells)
+    return TrainScript(
+        text=_script_text(header, comments, prelude, body, _save_code(target, model_file, model_format)),
+        target=target,
+        kept=kept_records,
+        dropped=dropped,
+        notes=list(dict.fromkeys(notes + result.notes)),
+        custom_objects=result.custom_objects,
+        randomness=list(result.randomness),
+    )
+
+
+class _CellParts(NamedTuple):
+    comments: list[str]  # package installs, shown at the top
+    prelude: list[str]  # imports and setup, gathered after them
+    code: list[str]  # the rest, under the cell's label
+    notes: list[str]
+
+
+def _kept_parts(record: CellRecord, units: list[Unit], kept: set[int], all_cells: bool) -> _CellParts:
+    """What one cell gives the script: its kept statements, sorted into the script's parts."""
+    parts = _CellParts([], [], [], [])
+    for unit in units:
+        st = unit.statement
+        if st.note:
+            parts.notes.append(f"{record.label}: {st.note}")
+        if unit.position not in kept:
+            continue
+        if st.kind == "comment":
+            parts.comments.append(st.text)
+        elif st.kind in ("import", "setup") and not all_cells:
+            parts.prelude.append(st.text)
+        else:
+            parts.code.append(st.text)
+    return parts
+
+
+def _script_text(header: str, comments: list[str], prelude: list[str], body, save_code: str) -> str:
+    lines = [header]
     if comments:
         lines.append("# Installed in the notebook:\n" + "\n".join(dict.fromkeys(comments)))
     if prelude:
@@ -194,16 +220,8 @@ def _render(result, records, target, model_file, model_format, all_cells, notebo
         if record.success is False:
             label += f" failed at line {record.error_line}: only the statements before it ran"
         lines.append(f"# {label}\n" + "\n".join(code))
-    lines.append(_save_code(target, model_file, model_format))
-    return TrainScript(
-        text="\n\n".join(lines) + "\n",
-        target=target,
-        kept=kept_records,
-        dropped=dropped,
-        notes=list(dict.fromkeys(notes + result.notes)),
-        custom_objects=result.custom_objects,
-        randomness=list(result.randomness),
-    )
+    lines.append(save_code)
+    return "\n\n".join(lines) + "\n"
 
 
 def _why_dropped(units: list[Unit]) -> str:

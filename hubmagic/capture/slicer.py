@@ -166,7 +166,30 @@ def slice_history(
     # Excluded cells ran in the notebook: their draws moved the generators (see _randomness).
     ghosts = _excluded_units(records, reasons)
     timeline = sorted(units + ghosts, key=lambda u: (u.record.order, u.position))
-    effects = dict(zip((id(u) for u in timeline), history_effects(timeline, context)))
+    effects = dict(zip((id(u) for u in timeline), history_effects(timeline, context), strict=True))
+    events = _events(units, effects)
+
+    wanted = target_names(target)
+    check_target(target, wanted, events)
+    walk = _BackwardWalk(units, effects, events)
+    walk.need(wanted)
+    walk.keep_forced(include)
+    walk.run()
+
+    _keep_side_effect_imports(units, walk.kept, context)
+    custom = []
+    for position in sorted(walk.kept):
+        st = units[position].statement
+        if st.defines_function or st.defines_class:
+            custom.extend(sorted(st.binds))
+    randomness = _randomness(units, ghosts, effects, walk.seeds, walk.drawn_at, reasons)
+    warnings = [text for text, left_out in randomness if left_out]
+    return SliceResult(units, walk.kept, reasons, list(dict.fromkeys(custom)), warnings,
+                       [text for text, _ in randomness])
+
+
+def _events(units: list[Unit], effects: dict[int, Effects]) -> dict[str, list[tuple[int, str]]]:
+    """name -> ``(position, KILL | IMPORT | MUTATE)`` of each statement that binds or changes it, in order."""
     events: dict[str, list[tuple[int, str]]] = {}
     for unit in units:
         st, effect = unit.statement, effects[id(unit)]
@@ -178,73 +201,79 @@ def slice_history(
             events.setdefault(name, []).append((unit.position, MUTATE))
         for name in effect.seeds:
             events.setdefault(name, []).append((unit.position, KILL))
-    positions = {name: [p for p, _ in evs] for name, evs in events.items()}
-    seeds = {g: [p for p, kind in events.get(g, []) if kind == KILL] for g in GENERATORS}
+    return events
 
-    wanted = target_names(target)
-    check_target(target, wanted, events)
-    end = len(units)
-    kept: set[int] = set()
-    todo: list[tuple[str, int]] = [(name, end) for name in wanted]
-    seen: set[tuple[str, int]] = set()
-    drawn_at: dict[str, int] = {}  # generator -> last position that needs its seeded state
 
-    def keep(unit: Unit) -> None:
-        if unit.position in kept:
+class _BackwardWalk:
+    """The walk from the needed names back to the statements that made them: ``kept`` positions."""
+
+    def __init__(self, units: list[Unit], effects: dict[int, Effects], events: dict[str, list[tuple[int, str]]]):
+        self.units, self.effects, self.events = units, effects, events
+        self.positions = {name: [p for p, _ in evs] for name, evs in events.items()}
+        self.seeds = {g: [p for p, kind in events.get(g, []) if kind == KILL] for g in GENERATORS}
+        self.end = len(units)
+        self.kept: set[int] = set()
+        self.todo: list[tuple[str, int]] = []  # (name, the position that needs its value)
+        self.seen: set[tuple[str, int]] = set()
+        self.drawn_at: dict[str, int] = {}  # generator -> last position that needs its seeded state
+
+    def need(self, names, position: int | None = None) -> None:
+        self.todo.extend((name, self.end if position is None else position) for name in names)
+
+    def keep(self, unit: Unit) -> None:
+        if unit.position in self.kept:
             return
-        kept.add(unit.position)
-        todo.extend((name, unit.position) for name in unit.statement.uses)
+        self.kept.add(unit.position)
+        self.need(unit.statement.uses, unit.position)
         # A draw reads the generator's state: the draws before it are needed too.
-        todo.extend((name, unit.position) for name in effects[id(unit)].draws)
+        self.need(self.effects[id(unit)].draws, unit.position)
 
-    for unit in units:
-        if unit.statement.kind == "comment":
-            kept.add(unit.position)  # package installs: shown at the top of the script
-        forced = INCLUDE_TAG in unit.record.forced_tags or any(unit.record.matches(r) for r in include)
-        if unit.statement.kind in ("setup", "seed") or (
-            forced and unit.statement.kind in ("code", "seed")
-        ):
-            keep(unit)
-            if forced:
-                todo.extend((name, end) for name in unit.statement.late_uses)
+    def keep_forced(self, include) -> None:
+        """Package installs, setup and seeds, and the cells the user included."""
+        for unit in self.units:
+            if unit.statement.kind == "comment":
+                self.kept.add(unit.position)  # package installs: shown at the top of the script
+            forced = INCLUDE_TAG in unit.record.forced_tags or any(unit.record.matches(r) for r in include)
+            if unit.statement.kind in ("setup", "seed") or (
+                forced and unit.statement.kind in ("code", "seed")
+            ):
+                self.keep(unit)
+                if forced:
+                    self.need(unit.statement.late_uses)
 
-    while todo:
-        name, position = todo.pop()
-        if (name, position) in seen or name not in events:
-            continue
-        seen.add((name, position))
-        evs = events[name]
-        index = bisect_left(positions[name], position) - 1
-        if name in GENERATORS:
-            # Unseeded: the notebook's numbers cannot be replayed, nothing to keep. Seeded:
-            # the previous draw (or the seed) is needed; it asks for the one before it.
-            if index >= 0 and bisect_left(seeds[name], position):
-                keep(units[evs[index][0]])
-                drawn_at[name] = max(drawn_at.get(name, -1), position)
-            continue
+    def run(self) -> None:
+        while self.todo:
+            name, position = self.todo.pop()
+            if (name, position) in self.seen or name not in self.events:
+                continue
+            self.seen.add((name, position))
+            index = bisect_left(self.positions[name], position) - 1
+            if name in GENERATORS:
+                self._follow_generator(name, position, index)
+            else:
+                self._follow_name(name, position, index)
+
+    def _follow_generator(self, name: str, position: int, index: int) -> None:
+        # Unseeded: the notebook's numbers cannot be replayed, nothing to keep. Seeded:
+        # the previous draw (or the seed) is needed; it asks for the one before it.
+        if index >= 0 and bisect_left(self.seeds[name], position):
+            self.keep(self.units[self.events[name][index][0]])
+            self.drawn_at[name] = max(self.drawn_at.get(name, -1), position)
+
+    def _follow_name(self, name: str, position: int, index: int) -> None:
+        """Keep the statements before ``position`` that changed ``name``, back to the one that bound it."""
+        evs = self.events[name]
         while index >= 0:
             unit_position, kind = evs[index]
-            unit = units[unit_position]
-            keep(unit)
-            if unit.statement.late_uses:
-                # Functions and methods read their globals when they are called.
-                for late in unit.statement.late_uses:
-                    todo.append((late, position))
-                    todo.append((late, end))
+            unit = self.units[unit_position]
+            self.keep(unit)
+            # Functions and methods read their globals when they are called.
+            for late in unit.statement.late_uses:
+                self.todo.append((late, position))
+                self.todo.append((late, self.end))
             if kind == KILL:
                 break
             index -= 1
-
-    _keep_side_effect_imports(units, kept, context)
-    custom = []
-    for position in sorted(kept):
-        st = units[position].statement
-        if st.defines_function or st.defines_class:
-            custom.extend(sorted(st.binds))
-    randomness = _randomness(units, ghosts, effects, seeds, drawn_at, reasons)
-    warnings = [text for text, left_out in randomness if left_out]
-    return SliceResult(units, kept, reasons, list(dict.fromkeys(custom)), warnings,
-                       [text for text, _ in randomness])
 
 
 def _excluded_units(records: list[CellRecord], reasons: dict[int, str]) -> list[Unit]:

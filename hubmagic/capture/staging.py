@@ -18,6 +18,7 @@ link; very large ones are linked.
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -159,10 +160,8 @@ def _copy(source: Path, target: Path, *, skip_code: bool = False) -> None:
 
 
 def _link(source: Path, target: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):
         target.symlink_to(source.resolve(), target_is_directory=source.is_dir())
-    except OSError:
-        pass
 
 
 def _size(folder: Path, limit: int = COPY_LIMIT) -> int:

@@ -20,7 +20,10 @@ _PLOTTING = ("matplotlib", "seaborn", "plotly")
 _DRAWING_LIBRARIES = ("seaborn", "plotly", "pandas.plotting")
 # Calls that draw or display a figure.
 _PLOT_CALLS = frozenset(
-    ["plot", "hist", "boxplot", "scatter", "imshow", "bar", "barh", "pie", "heatmap", "histplot", "pairplot", "show", "from_estimator", "from_predictions", "matshow"]
+    [
+        "plot", "hist", "boxplot", "scatter", "imshow", "bar", "barh", "pie", "heatmap", "histplot", "pairplot", "show",
+        "from_estimator", "from_predictions", "matshow",
+    ]
 )
 
 
@@ -31,7 +34,7 @@ def stale_reasons(records: list[CellRecord], counts) -> dict[int, str]:
     effects = history_effects(units, context)
     last_change: dict[str, CellRecord] = {}
     binders: dict[str, list] = {}
-    for unit, effect in zip(units, effects):
+    for unit, effect in zip(units, effects, strict=True):
         for name in unit.statement.binds | effect.changed:
             last_change[name] = unit.record
         for name in unit.statement.binds:

@@ -25,7 +25,7 @@ def write_csv(folder, relative="data/train.csv", rows=120, seed=0):
     path = folder / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     a, b = rng.normal(size=rows), rng.normal(size=rows)
-    lines = ["a,b,label"] + [f"{x:.6f},{z:.6f},{int(x + z > 0)}" for x, z in zip(a, b)]
+    lines = ["a,b,label"] + [f"{x:.6f},{z:.6f},{int(x + z > 0)}" for x, z in zip(a, b, strict=True)]
     path.write_text("\n".join(lines) + "\n")
     return path
 

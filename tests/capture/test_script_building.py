@@ -129,7 +129,8 @@ def test_subscript_assignment_and_inplace_calls_are_mutations():
         "df.fillna(0, inplace=True)",
         "df.describe()",
         "df.drop(columns=['b'])",
-        "from sklearn.tree import DecisionTreeClassifier\nmodel = DecisionTreeClassifier(random_state=0).fit(df[['a', 'b']], df.y)",
+        "from sklearn.tree import DecisionTreeClassifier\n"
+        "model = DecisionTreeClassifier(random_state=0).fit(df[['a', 'b']], df.y)",
     )
     script = build_train_script(records, "model")
     assert script.kept_counts == [1, 2, 3, 4, 7]

@@ -43,7 +43,7 @@ def write_notebook_folder(folder: Path) -> None:
     rng = np.random.default_rng(0)
     (folder / "data").mkdir(parents=True, exist_ok=True)
     a, b = rng.normal(size=150), rng.normal(size=150)
-    rows = ["a,b,label"] + [f"{x:.6f},{z:.6f},{int(x - z > 0.2)}" for x, z in zip(a, b)]
+    rows = ["a,b,label"] + [f"{x:.6f},{z:.6f},{int(x - z > 0.2)}" for x, z in zip(a, b, strict=True)]
     (folder / "data" / "train.csv").write_text("\n".join(rows) + "\n")
     (folder / "data" / "unused.csv").write_text("x\n1\n")
     (folder / "notes.txt").write_text("not read by the training code\n")
