@@ -9,110 +9,29 @@ second notebook and the panel follows it. Screenshots go to test-artifacts/.
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import nbformat
-import pytest
-import requests
+from conftest import ARTIFACTS, write_notebook
 from huggingface_hub import HfApi
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SLOW = 180_000  # ms: training and building a repository on a shared, loaded machine
 
 CELLS = [
-    ("c-load", "%load_ext hubmagic\n%hub_local"),
-    ("c-imports", ("from sklearn.datasets import load_iris\nfrom sklearn.linear_model import LogisticRegression\n"
-                   "from sklearn.model_selection import train_test_split")),
-    ("c-data", ("X, y = load_iris(return_X_y=True, as_frame=True)\n"
-                "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)")),
-    ("c-astype", "X_train = X_train.astype('float64')"),
-    ("c-fit", "model = LogisticRegression(max_iter=500).fit(X_train, y_train)"),
-    ("c-init", "%hub_init model --data X_test --labels y_test --repo-id {repo_id} --license mit"),
-    ("c-script", "%hub_script --show"),
+    "%load_ext hubmagic\n%hub_local",
+    ("from sklearn.datasets import load_iris\nfrom sklearn.linear_model import LogisticRegression\n"
+     "from sklearn.model_selection import train_test_split"),
+    ("X, y = load_iris(return_X_y=True, as_frame=True)\n"
+     "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)"),
+    "X_train = X_train.astype('float64')",
+    "model = LogisticRegression(max_iter=500).fit(X_train, y_train)",
+    "%hub_init model --data X_test --labels y_test --repo-id {repo_id} --license mit",
+    "%hub_script --show",
 ]
 ASTYPE = 3  # position of the cell the test excludes
 SCRIPT = 6
-
-
-def write_notebook(path: Path, cells: list[tuple[str, str]]) -> None:
-    notebook = nbformat.v4.new_notebook()
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    notebook.cells = [nbformat.v4.new_code_cell(source, id=cell_id) for cell_id, source in cells]
-    nbformat.write(notebook, path)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory, hub, alice_token):
-    """A JupyterLab server (no outbound calls) whose kernels publish to the test hub as alice."""
-    if not Path(CHROMIUM).is_file():
-        pytest.fail("The browser tests need chromium: `apt-get install -y chromium`.")
-    root = tmp_path_factory.mktemp("lab")
-    settings = root / ".settings"
-    notification = settings / "@jupyterlab" / "apputils-extension"
-    notification.mkdir(parents=True)
-    (notification / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-    port, token = free_port(), secrets.token_hex(16)
-    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings), "HF_TOKEN": alice_token,
-           "JUPYTER_PREFER_ENV_PATH": "1"}
-    log = (root / "server.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-         "--LabApp.news_url=None", "--LabApp.extension_manager=readonly",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if requests.get(f"{url}/api/status", params={"token": token}, timeout=2).ok:
-                break
-        except requests.ConnectionError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"JupyterLab did not start:\n{(root / 'server.log').read_text()[-3000:]}")
-        time.sleep(0.5)
-    yield {"url": url, "token": token, "root": root}
-    server.terminate()
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
-
-
-@pytest.fixture(scope="module")
-def page(lab):
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1500, "height": 950})
-        context.tracing.start(screenshots=True, snapshots=True)
-        page = context.new_page()
-        yield page
-        context.tracing.stop(path=str(ARTIFACTS / "lab-panel-trace.zip"))
-        browser.close()
 
 
 def cell(page, index: int):
@@ -130,20 +49,20 @@ def shot(page, name: str) -> Path:
     return path
 
 
-def test_the_hub_panel_follows_the_notebook_and_publishes(lab, page, hub, alice_token):
+def test_the_hub_panel_follows_the_notebook_and_publishes(jupyter_server, notebook_page, hub, alice_token):
+    lab, page = jupyter_server, notebook_page
     repo_id = f"alice/lab-{secrets.token_hex(4)}"
-    cells = [(cell_id, source.format(repo_id=repo_id)) for cell_id, source in CELLS]
-    write_notebook(lab["root"] / "first.ipynb", cells)
-    write_notebook(lab["root"] / "second.ipynb", [("s-1", "1 + 1")])
+    write_notebook(lab["root"] / "panel-first.ipynb", [source.format(repo_id=repo_id) for source in CELLS])
+    write_notebook(lab["root"] / "panel-second.ipynb", ["1 + 1"])
     api = HfApi(endpoint=hub.endpoint, token=alice_token)
 
-    page.goto(f"{lab['url']}/lab/tree/first.ipynb?token={lab['token']}")
+    page.goto(f"{lab['url']}/lab/tree/panel-first.ipynb?token={lab['token']}")
     page.locator('.jp-SideBar.jp-mod-right .lm-TabBar-tab[data-id="hubmagic-panel"]').click()
     panel = page.locator("#hubmagic-panel")
     # A fresh kernel has no hubmagic: the panel says how to load it.
     panel.locator(".hubmagic-not-loaded").wait_for(timeout=SLOW)
     assert "%load_ext hubmagic" in panel.inner_text()
-    assert "first.ipynb" in panel.locator(".hubmagic-notebook").inner_text()
+    assert "panel-first.ipynb" in panel.locator(".hubmagic-notebook").inner_text()
 
     # Train and %hub_init: the panel lists the files; the cells train.py keeps are marked.
     run_menu(page, "Run", "Run All Cells")
@@ -214,24 +133,25 @@ def test_the_hub_panel_follows_the_notebook_and_publishes(lab, page, hub, alice_
     shot(page, "4-restarted")
 
     # A second notebook: the panel follows it, and comes back with the first.
-    page.locator(".jp-DirListing-itemText", has_text="second.ipynb").dblclick()
+    page.locator(".jp-DirListing-itemText", has_text="panel-second.ipynb").dblclick()
     page.wait_for_function(
-        "() => document.querySelector('#hubmagic-panel .hubmagic-notebook')?.innerText.includes('second.ipynb')",
+        "() => document.querySelector('#hubmagic-panel .hubmagic-notebook')?.innerText.includes('panel-second.ipynb')",
         timeout=SLOW)
     panel.locator(".hubmagic-not-loaded").wait_for(timeout=SLOW)
     shot(page, "5-second-notebook")
-    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="first.ipynb").click()
+    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="panel-first.ipynb").click()
     panel.locator('.hubmagic-files tr[data-path="train.py"]').wait_for(timeout=SLOW)
-    assert "first.ipynb" in panel.locator(".hubmagic-notebook").inner_text()
+    assert "panel-first.ipynb" in panel.locator(".hubmagic-notebook").inner_text()
 
 
-def test_the_hub_panel_in_jupyter_notebook_7(lab, page):
-    write_notebook(lab["root"] / "nb7.ipynb", [("n-1", "1 + 1")])
-    page.goto(f"{lab['url']}/notebooks/nb7.ipynb?token={lab['token']}")
+def test_the_hub_panel_in_jupyter_notebook_7(jupyter_server, notebook_page):
+    lab, page = jupyter_server, notebook_page
+    write_notebook(lab["root"] / "panel-nb7.ipynb", ["1 + 1"])
+    page.goto(f"{lab['url']}/notebooks/panel-nb7.ipynb?token={lab['token']}")
     run_menu(page, "View", "Hub Panel")
     panel = page.locator("#hubmagic-panel")
     panel.locator(".hubmagic-not-loaded").wait_for(timeout=SLOW)
-    assert "nb7.ipynb" in panel.locator(".hubmagic-notebook").inner_text()
+    assert "panel-nb7.ipynb" in panel.locator(".hubmagic-notebook").inner_text()
     panel.locator("button.hubmagic-load").click()
     panel.locator(".hubmagic-no-repo").wait_for(timeout=SLOW)
     shot(page, "6-notebook7")
