@@ -135,6 +135,8 @@ def test_the_panel_follows_the_session_and_drives_it(kernel, api, repo_name):
     kernel.execute("%hub_local")
     for cell_id, source in TRAIN:
         kernel.execute(source, cell_id=cell_id)
+    kernel.execute("import matplotlib.pyplot as plt\nplt.scatter(X_test.iloc[:, 0], model.predict(X_test))\n"
+                   "plt.title('predictions')\nplt.show()", cell_id="c-plot")
     panel = kernel.open_comm({"type": "init", "version": 1, "payload": {"include": [], "exclude": []}})
     kernel.wait_comm(of_type("state", panel))
 
@@ -145,6 +147,18 @@ def test_the_panel_follows_the_session_and_drives_it(kernel, api, repo_name):
         f["path"] for f in files["payload"]["files"]}
     script = data_of(kernel.wait_comm(lambda m: of_type("update")(m) and "script" in data_of(m)["payload"]))
     assert "c-astype" in script["payload"]["script"]["kept_cell_ids"]
+    figures = [data_of(m)["payload"]["figures"] for m in kernel.comm_messages
+               if of_type("update")(m) and "figures" in data_of(m)["payload"]][-1]
+    (figure,) = figures
+    assert figure["include"] and figure["thumbnail"].startswith("data:image/png;base64,")
+
+    # The figure's checkbox: unchecked, it is left out of the repository (its thumbnail stays).
+    kernel.comm_messages.clear()
+    kernel.send(panel, {"type": "figures", "version": 1, "payload": {"include": [], "exclude": [figure["name"]]}})
+    assert data_of(kernel.wait_comm(of_type("result", panel)))["payload"]["ok"]
+    figures = [data_of(m)["payload"]["figures"] for m in kernel.comm_messages
+               if of_type("update")(m) and "figures" in data_of(m)["payload"]][-1]
+    assert not figures[0]["include"] and figures[0]["thumbnail"] == figure["thumbnail"]
 
     # Exclude a cell by its id, as the cell toolbar does: train.py loses it.
     kernel.comm_messages.clear()
