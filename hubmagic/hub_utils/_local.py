@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from hubmagic import config as hub_config
-from hubmagic.model import _persist as persist
 from hubmagic.errors import InvalidInputError
 from hubmagic.hub_utils._errors import (
     DestinationNotEmptyError,
@@ -29,6 +28,7 @@ from hubmagic.hub_utils._errors import (
     ModelNotAPathError,
     RepositoryFileExistsError,
 )
+from hubmagic.model import _persist as persist
 from hubmagic.repository._files import check_destination
 
 _PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
@@ -83,7 +83,8 @@ def init(
     """
     # skops 0.8's error class and first words, which callers match
     dst = check_destination(dst, "create the repository in", error=DestinationNotEmptyError,
-                            prefix="None-empty dst path already exists! ", hint="Choose another dst, or delete it first.")
+                            prefix="None-empty dst path already exists! ",
+                            hint="Choose another dst, or delete it first.")
     if task not in hub_config.SUPPORTED_TASKS:
         raise InvalidInputError(
             f"Task {task} not supported. Supported tasks are: "

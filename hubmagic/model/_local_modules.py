@@ -61,7 +61,9 @@ class LocalModule:
     files: tuple[str, ...]
 
 
-def find_local_modules(model: Any, *, type_names: Iterable[str] = (), roots: Iterable[str | os.PathLike] = ()) -> list[LocalModule]:
+def find_local_modules(
+    model: Any, *, type_names: Iterable[str] = (), roots: Iterable[str | os.PathLike] = ()
+) -> list[LocalModule]:
     """The not-installed modules under ``roots`` (default: the working directory) the model needs.
 
     Args:

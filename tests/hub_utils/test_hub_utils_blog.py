@@ -117,7 +117,8 @@ def test_blog_end_to_end(with_metadata, tmp_path, monkeypatch, alice_token, api,
     model_card.save(Path(local_repo) / "README.md")
 
     token = os.environ["HF_HUB_TOKEN"]
-    # if the repository doesn't exist remotely on the Hugging Face Hub, it will be created when we set create_remote to True
+    # if the repository doesn't exist remotely on the Hugging Face Hub, it will be created
+    # when we set create_remote to True
     repo_id = f"alice/{repo_name}"  # the blog: "skops-user/my-awesome-model"
     hub_utils.push(
         repo_id=repo_id,

@@ -37,7 +37,8 @@ def test_pickle_of_an_organization_the_user_belongs_to(alice_token, repo_name, i
     np.testing.assert_array_equal(output, iris_model.predict(X.head(5)))
 
 
-def test_someone_elses_pickle_needs_trusted_true(alice_token, bob_token, repo_name, init_repo, iris_frame, monkeypatch, tmp_path):
+def test_someone_elses_pickle_needs_trusted_true(alice_token, bob_token, repo_name, init_repo, iris_frame, monkeypatch,
+                                                 tmp_path):
     from sklearn.linear_model import LogisticRegression
 
     X, y = iris_frame

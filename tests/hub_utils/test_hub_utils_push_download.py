@@ -129,7 +129,7 @@ def test_push_refuses_a_remote_that_moved(api, alice_token, repo_name, init_repo
 
     # replacing it on purpose
     hub_utils.push(repo_id=repo_id, source=repo, token=alice_token, overwrite=True)
-    config = json.loads(open(api.hf_hub_download(repo_id, "config.json")).read())
+    config = json.loads(Path(api.hf_hub_download(repo_id, "config.json")).read_text())
     assert config["sklearn"]["environment"] == ["scikit-learn", "numpy"]
 
 

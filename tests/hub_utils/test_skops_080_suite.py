@@ -279,10 +279,7 @@ def _init_config(model_path, data, task):
 )
 def test_create_config(data, task, expected_config, temp_path):
     # skops called the private ``_create_config``; ``init`` writes the same file.
-    if "tabular" in task:
-        model_path = _tabular_model_file(temp_path, n_features=4)
-    else:
-        model_path = _text_model_file(temp_path)
+    model_path = _tabular_model_file(temp_path, n_features=4) if "tabular" in task else _text_model_file(temp_path)
     config = _init_config(model_path, data, task)
 
     for key in ["environment", "model", "task"]:

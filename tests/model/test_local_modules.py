@@ -21,9 +21,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from hubmagic import ModelRepository
-
-from hubmagic.model import _local_modules as local_modules
 from hubmagic.errors import InvalidInputError
+from hubmagic.model import _local_modules as local_modules
 
 # Importing it appends a line to $TEXTUTILS_MARK: the tests can see whether (and when)
 # another process ran its code.
@@ -112,7 +111,8 @@ def run_python(code: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
     )
 
 
-def test_module_beside_the_notebook_is_published_and_loads_elsewhere(notebook_dir, tmp_path, hub, alice_token, repo_name):
+def test_module_beside_the_notebook_is_published_and_loads_elsewhere(notebook_dir, tmp_path, hub, alice_token,
+                                                                     repo_name):
     model, X, y = fit_with_textutils()
     repo_id = f"alice/{repo_name}"
     repo = ModelRepository.init(
@@ -178,7 +178,8 @@ def test_module_beside_the_notebook_is_published_and_loads_elsewhere(notebook_di
 def test_card_snippet_and_train_py_work_from_a_download(notebook_dir, tmp_path, api, alice_token, repo_name):
     model, X, _ = fit_with_textutils()
     repo_id = f"alice/{repo_name}"
-    repo = ModelRepository.init(model, data=X.head(5), dst=notebook_dir / "hub" / "model", repo_id=repo_id, train_script=TRAIN_PY)
+    repo = ModelRepository.init(model, data=X.head(5), dst=notebook_dir / "hub" / "model", repo_id=repo_id,
+                                train_script=TRAIN_PY)
     repo.push(token=alice_token)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -186,7 +187,7 @@ def test_card_snippet_and_train_py_work_from_a_download(notebook_dir, tmp_path, 
 
     card = (repo.path / "README.md").read_text()
     snippet = re.search(r"```python\n(.*?)```", card[card.index("How to Get Started"):], re.DOTALL).group(1)
-    assert "sys.path.insert(0, folder)" in snippet and json.dumps(TYPES[0]) in snippet
+    assert "sys.path.append(folder)" in snippet and json.dumps(TYPES[0]) in snippet
     ran = run_python(snippet, elsewhere, env)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.strip() == str(model.predict(X.head(3)))

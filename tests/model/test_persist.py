@@ -11,8 +11,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
-from hubmagic.model import _persist as persist
 from hubmagic.errors import InvalidInputError, PersistenceError, UntrustedTypesError
+from hubmagic.model import _persist as persist
 
 
 def double(x):
