@@ -35,6 +35,7 @@ class CardMagics(Magics):
 
             %hub_card
             %hub_card --from alice/iris-classifier --revision main
+            editor = %hub_card      # then editor.set_field("license", "mit").save(); show it with `editor`
         """
         args = parse(self.hub_card, line)
         if args is None:
@@ -52,12 +53,11 @@ class CardMagics(Magics):
 
             print(card_summary(folder))  # a terminal: no widgets to show
             return None
-        from IPython.display import display
-
         from hubmagic.widgets import CardEditor
 
-        display(CardEditor(**editor_args))
-        return None
+        # Returned, not displayed: `%hub_card` at the end of a cell shows it, and
+        # `editor = %hub_card` keeps it for edits in code (`editor.set_field(...)`).
+        return CardEditor(**editor_args)
 
 
 def _published(args) -> dict:

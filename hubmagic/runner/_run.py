@@ -52,6 +52,9 @@ def run_notebook(notebook: Path, *, data_dir: Path, workdir: Path, timeout: int 
             "HF_HUB_CACHE": str(Path(data_dir).resolve() / "client-cache"),
         })
         env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+        # What a Jupyter server tells its kernels: the notebook's path, from which `%hub_init`
+        # names the repository (<notebook>-<model>) and `%hub_push --notebook` finds the file.
+        env["JPY_SESSION_NAME"] = str(Path(workdir) / Path(notebook).name)
 
         nb = nbformat.read(notebook, as_version=4)
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,

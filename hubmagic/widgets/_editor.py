@@ -160,6 +160,24 @@ class CardEditor(w.VBox):
             self._history.append((self._snapshot(), "", 0.0))
             self._restore(self._future.pop())
 
+    # -- editing from Python: the same undoable edits the widgets make -------------------
+    def set_field(self, key: str, value) -> CardEditor:
+        """Set a metadata field (``license``, ``tags``, ``datasets``, ``language`` ...); returns the editor.
+
+        >>> editor.set_field("license", "mit").set_field("tags", ["tabular", "medical"])  # doctest: +SKIP
+        """
+        self._edit(lambda doc: doc.set_field(key, value), hub=True)
+        return self
+
+    def set_section(self, path: str, content: str) -> CardEditor:
+        """Replace the Markdown of the section at ``path`` (``"A/B"`` for a subsection); returns the editor."""
+
+        def change(doc: CardDocument) -> None:
+            doc.sections[doc.find(path)]["content"] = content
+
+        self._edit(change)
+        return self
+
     def _unsaved(self) -> bool:
         folder = self.folder
         moved = folder is not None and any(

@@ -41,4 +41,4 @@ def test_quickstart_publishes_to_a_local_hub(tmp_path):
         out.get("text", "") for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
     )
     assert "predicts exactly like the one in memory" in outputs
-    assert (workdir / "hub" / "model" / "model.skops").is_file()
+    assert (workdir / "hub" / "quickstart-model" / "model.skops").is_file()

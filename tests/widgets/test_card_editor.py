@@ -13,6 +13,7 @@ from huggingface_hub import ModelCard
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
+from hubmagic.errors import HubMagicError
 from hubmagic.repository import ModelRepository
 from hubmagic.widgets import CardDocument, CardEditor
 
@@ -275,3 +276,19 @@ def test_two_editors_and_the_card_api_stay_consistent(repo):
     assert second.metadata["license"] == "apache-2.0"
     second.actions.undo.click()
     assert second.sections_panel.content.value == "Mine, not saved yet."
+
+
+def test_edits_from_python_are_the_widgets_edits(repo):
+    editor = editor_for(repo)
+    description = "Gradient boosting on the Wisconsin breast cancer data."
+    editor.set_field("license", "apache-2.0").set_section("Model description", description)
+    assert editor.metadata_form.license.value == "apache-2.0"  # the open form shows the change
+    assert editor.dirty
+    editor.save()
+    card = ModelCard.load(repo.path / "README.md")
+    assert card.data.license == "apache-2.0"
+    assert description in card.text
+    editor.undo()  # the Python edit is one undoable step, like a widget edit
+    assert description not in editor.text()
+    with pytest.raises(HubMagicError, match="no section 'Nope'"):
+        editor.set_section("Nope", "text")
