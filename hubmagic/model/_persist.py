@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from hubmagic.model import _trust as trust
+from hubmagic.model._streaming import untrusted_types_in_file, untrusted_types_of_model, write_skops
 from hubmagic.errors import InvalidInputError, PersistenceError
 
 MODEL_FORMATS = ("skops", "pickle")
@@ -76,7 +77,9 @@ def dump(model: Any, path: str | Path, model_format: str = "skops") -> Path:
     """Save ``model`` to ``path`` in the skops (default) or pickle format.
 
     The file is written to a temporary name first and renamed at the end, so a
-    failure never leaves a half-written file or destroys an existing one.
+    failure never leaves a half-written file or destroys an existing one. It is
+    streamed to the disk as it is made (a big model is never held in memory as a
+    file), and a skops archive is compressed (``ZIP_DEFLATED``).
 
     Args:
         model: The fitted estimator.
@@ -105,13 +108,12 @@ def dump(model: Any, path: str | Path, model_format: str = "skops") -> Path:
             "as a named function (or class) at the top level of a module, or at the top "
             "level of the notebook, use that name instead, and refit the model."
         )
-    payload = _serialise(model, model_format)
     path.parent.mkdir(parents=True, exist_ok=True)
     # open() rather than mkstemp so the file gets the user's usual permissions.
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
         with open(tmp, "xb") as f:
-            f.write(payload)
+            _write(model, model_format, f)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -119,13 +121,13 @@ def dump(model: Any, path: str | Path, model_format: str = "skops") -> Path:
     return path
 
 
-def _serialise(model: Any, model_format: str) -> bytes:
+def _write(model: Any, model_format: str, fh) -> None:
+    """Stream ``model`` into ``fh``: a big model is never held in memory as a whole file."""
     if model_format == "skops":
-        import skops.io as sio
         from skops.io.exceptions import UnsupportedTypeException
 
         try:
-            return sio.dumps(model)
+            write_skops(model, fh)
         except (UnsupportedTypeException, TypeError, ValueError) as exc:
             raise PersistenceError(
                 f"skops cannot save {_culprit(model, exc)}: {exc}. Remove or replace that "
@@ -133,8 +135,9 @@ def _serialise(model: Any, model_format: str) -> bytes:
                 "model_format='pickle' (`%hub_init --format pickle`) if pickle can store it "
                 "and you accept that loading the file runs code."
             ) from exc
+        return
     try:
-        return pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(model, fh, protocol=pickle.HIGHEST_PROTOCOL)
     except (pickle.PicklingError, TypeError, AttributeError) as exc:
         raise PersistenceError(
             f"pickle cannot save {_culprit(model, exc)}: {exc}. Remove or replace that "
@@ -262,7 +265,8 @@ def _sequence_children(seq: Sequence | set, where: str) -> Iterator[tuple[str, A
 def untrusted_types(path: str | Path) -> list[str]:
     """Types in a skops file that skops does not trust by default.
 
-    This is exactly ``skops.io.get_untrusted_types(file=path)``: what
+    This is ``skops.io.get_untrusted_types(file=path)`` (run on the schema, so a big
+    model's arrays are not read into memory): what
     ``skops.io.load(path, trusted=...)`` needs (the card's loading snippet uses it).
     :func:`load` needs less from the user: it also trusts the classes of
     scikit-learn, NumPy and SciPy (:mod:`hubmagic.model._trust`). A pickle file has no type
@@ -274,16 +278,12 @@ def untrusted_types(path: str | Path) -> list[str]:
     path = _existing(path)
     if file_format(path) != "skops":
         return []
-    import skops.io as sio
-
-    return list(sio.get_untrusted_types(file=path))
+    return untrusted_types_in_file(path)
 
 
 def trusted_types_for(model: Any) -> list[str]:
     """The ``trusted=`` list that loading ``model`` from a skops file will need."""
-    import skops.io as sio
-
-    return list(sio.get_untrusted_types(data=sio.dumps(model)))
+    return untrusted_types_of_model(model)
 
 
 def load(

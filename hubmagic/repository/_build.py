@@ -8,6 +8,7 @@ it was and no scratch folder behind.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ class _Build:
     old_state: dict
     model_file: str = ""
     trusted: list | None = None
+    model_record: dict = field(default_factory=dict)
     config: dict = field(default_factory=dict)
     figure_entries: list = field(default_factory=list)
     notebook_name: str | None = None
@@ -87,12 +89,47 @@ def _old_file(build: _Build, rel: str) -> Path | None:
 
 
 def _save_model(build: _Build) -> None:
+    """The model file; the old one itself (same bytes, same inode) when the estimator is unchanged.
+
+    skops archives of one model differ at every dump (members are named after memory
+    addresses): keeping the file spares the next push an upload, and, with the file
+    cache carried over, even a read of it.
+    """
     from hubmagic.model import _persist as persist
+    from hubmagic.model._streaming import fingerprint
 
     fmt = build.options.model_format
     build.model_file = persist.model_file_name(fmt)
-    persist.dump(build.model, build.tmp / build.model_file, fmt)
-    build.trusted = persist.untrusted_types(build.tmp / build.model_file) if fmt == "skops" else None
+    target = build.tmp / build.model_file
+    fingerprint_now = fingerprint(build.model, fmt)
+    old = _old_file(build, build.model_file)
+    if not (old and fingerprint_now and _model_record(old, fingerprint_now) == build.old_state.get("model")
+            and _keep(old, target)):
+        persist.dump(build.model, target, fmt)
+    build.model_record = _model_record(target, fingerprint_now)
+    build.trusted = persist.untrusted_types(target) if fmt == "skops" else None
+    files_cache = build.dst / repo_state.STATE_DIR / repo_state.FILES_CACHE
+    if build.refresh and files_cache.is_file():
+        (build.tmp / repo_state.STATE_DIR).mkdir(exist_ok=True)
+        shutil.copy2(files_cache, build.tmp / repo_state.STATE_DIR / repo_state.FILES_CACHE)
+
+
+def _model_record(path: Path, fingerprint: str | None) -> dict:
+    """What tells that a model file is still the one written for this estimator."""
+    st = path.stat()
+    return {"file": path.name, "fingerprint": fingerprint, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def _keep(old: Path, target: Path) -> bool:
+    """Put the old model file at ``target`` by a hard link (a copy where links are not allowed)."""
+    try:
+        os.link(old, target)
+    except OSError:
+        try:
+            shutil.copy2(old, target)
+        except OSError:
+            return False
+    return True
 
 
 def _write_train_script(build: _Build) -> None:
@@ -190,5 +227,6 @@ def _write_state(build: _Build) -> None:
     }
     if options.repo_id:
         state["repo_id"] = options.repo_id
+    state["model"] = build.model_record
     repo_state.write_state(build.tmp, state)
     (build.tmp / repo_state.STATE_DIR / GENERATED_CARD).write_text(build.generated_card, encoding="utf-8")
