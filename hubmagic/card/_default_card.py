@@ -13,7 +13,7 @@ from typing import Any
 
 from huggingface_hub import EvalResult
 
-from hubmagic.model import _persist as persist
+from hubmagic.card._licenses import check_license
 from hubmagic.card._model_card import (
     Card,
     metadata_from_config,
@@ -26,8 +26,8 @@ from hubmagic.card._snippets import (
     PLACEHOLDER_REPO_ID,
     get_started_code,
 )
-from hubmagic.card._licenses import check_license
 from hubmagic.errors import InvalidInputError
+from hubmagic.model import _persist as persist
 from hubmagic.model._metrics import METRIC_INFO, round_metric
 
 PLACEHOLDER = "[More Information Needed]"

@@ -21,8 +21,8 @@ from skops.card._model_card import Section, split_subsection_names
 
 from hubmagic.card._diagram import folded, hyperparameter_table, model_tree
 from hubmagic.card._snippets import get_started_code
-from hubmagic.model import _persist as persist
 from hubmagic.errors import HubMagicError, InvalidInputError
+from hubmagic.model import _persist as persist
 
 
 class Card(_SkopsCard):
@@ -119,8 +119,11 @@ class Card(_SkopsCard):
 
     def _add_model_plot(self, model: Any, section_name: str, description: str | None) -> None:
         tree = folded("Model diagram", f"```text\n{model_tree(model)}\n```")
-        text = description or "The estimators the model is made of, with the parameters that differ from scikit-learn's defaults."
-        self._add_single(section_name, Section(title=split_subsection_names(section_name)[-1], content=f"{text}\n\n{tree}"))
+        text = description or (
+            "The estimators the model is made of, with the parameters that differ from scikit-learn's defaults."
+        )
+        title = split_subsection_names(section_name)[-1]
+        self._add_single(section_name, Section(title=title, content=f"{text}\n\n{tree}"))
 
     # -- sections skops 0.8 had -----------------------------------------------------
     def add_get_started_code(

@@ -64,7 +64,9 @@ def get_started_code(
             setup.append(f"folder = snapshot_download(repo_id, allow_patterns={json.dumps(wanted)})")
         else:
             setup.append('folder = "."')
-        setup.append(f"sys.path.append(folder)  # code the model uses: {', '.join(local_files)} (after installed packages)")
+        setup.append(
+            f"sys.path.append(folder)  # code the model uses: {', '.join(local_files)} (after installed packages)"
+        )
         model_path = f'f"{{folder}}/{file_name}"'
         config_path = 'f"{folder}/config.json"'
     elif repo_id is not None:

@@ -70,7 +70,8 @@ def test_the_diagram_is_markdown_the_hub_renders(tmp_path, data):
     plot = card.select("Model description/Training Procedure/Model Plot").content
     html = MarkdownIt("commonmark").enable("table").render(plot)
     assert "<details>" in html and "<pre><code" in html
-    assert "└── randomforestclassifier: RandomForestClassifier(n_estimators=5, random_state=RandomState(MT19937))" in plot
+    forest = "RandomForestClassifier(n_estimators=5, random_state=RandomState(MT19937))"
+    assert f"└── randomforestclassifier: {forest}" in plot
     assert "func=<function round>" in plot and " at 0x" not in plot
     table = card.select("Model description/Training Procedure/Hyperparameters").content
     html = MarkdownIt("commonmark").enable("table").render(table)

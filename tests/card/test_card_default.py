@@ -19,9 +19,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from hubmagic import card, config
 from hubmagic.errors import InvalidInputError
-
 from hubmagic.model import _metrics as metrics
-
 from hubmagic.model import _persist as persist
 
 

@@ -15,9 +15,8 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.tree import DecisionTreeClassifier
 
 from hubmagic import card
-
-from hubmagic.model import _persist as persist
 from hubmagic.errors import InvalidInputError, UntrustedTypesError
+from hubmagic.model import _persist as persist
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from hubmagic import card, config
-
-from hubmagic.model import _metrics as metrics
 from hubmagic.errors import InvalidInputError
+from hubmagic.model import _metrics as metrics
 
 
 @pytest.fixture(scope="module")
