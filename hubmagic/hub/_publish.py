@@ -40,8 +40,8 @@ from hubmagic.errors import (
     RemoteChangedError,
     SecretsFoundError,
 )
-from hubmagic.hub._endpoint import get_endpoint, hf_api
 from hubmagic.hub import _local_read as local_read
+from hubmagic.hub._endpoint import get_endpoint, hf_api
 from hubmagic.hub._identity import account, check_repo_id, full_repo_id, resolve_token
 from hubmagic.hub._publish_commit import initial_commit, send_commit
 from hubmagic.hub._push_plan import Progress, PushPlan, emit, make_plan
@@ -166,7 +166,8 @@ def _checked_plan(folder, repo_id, *, token, create_pr, revision, allow_patterns
     """``(api, plan)`` once the folder, the repo id, the access and the secrets passed."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise InvalidInputError(f"Cannot publish {str(folder)!r}: it is not a folder. Create it with `ModelRepository.init(...)` / `%hub_init` first.")
+        raise InvalidInputError(f"Cannot publish {str(folder)!r}: it is not a folder. Create it with "
+                                "`ModelRepository.init(...)` / `%hub_init` first.")
     check_repo_id(repo_id)
     endpoint = get_endpoint()
     token = resolve_token(token, required=not dry_run)
@@ -174,7 +175,8 @@ def _checked_plan(folder, repo_id, *, token, create_pr, revision, allow_patterns
     who = account(api, token, repo_id=repo_id, publishing=True) if token else None
     if "/" not in repo_id:
         if who is None:
-            raise AuthenticationError(f"Cannot tell whose namespace {repo_id!r} belongs to without a token: write 'namespace/{repo_id}' or log in.")
+            raise AuthenticationError(f"Cannot tell whose namespace {repo_id!r} belongs to without a token: "
+                                      f"write 'namespace/{repo_id}' or log in.")
         repo_id = full_repo_id(repo_id, who["name"])
     owns = who is None or repo_id.split("/")[0] in who["namespaces"]
     if not owns:  # the account may have joined the organization since it was cached: ask again
@@ -241,8 +243,10 @@ def _carry_out(api, plan: PushPlan, result: PushResult, *, private, create_remot
             emit(progress, "done", 0, 0)
             return result
         if not commit_message:
-            commit_message = "Update model with hubmagic" if plan.head is not None and plan.diff.modified else "Add model with hubmagic"
-        info, recovered = send_commit(api, plan, message=commit_message, description=commit_description, progress=progress)
+            updating = plan.head is not None and plan.diff.modified
+            commit_message = "Update model with hubmagic" if updating else "Add model with hubmagic"
+        info, recovered = send_commit(api, plan, message=commit_message, description=commit_description,
+                                      progress=progress)
 
     result.commit_oid, result.commit_url = info.oid, info.commit_url
     result.pr_url, result.pr_num = info.pr_url, info.pr_num

@@ -74,9 +74,11 @@ class PushPlan:
 
     def report(self) -> str:
         """The dry run's report: target, remote, changes, card, secrets, refusal."""
-        target = f"a pull request on {self.repo_id}@{self.revision}" if self.create_pr else f"{self.repo_id}@{self.revision}"
+        target = f"{self.repo_id}@{self.revision}"
+        target = f"a pull request on {target}" if self.create_pr else target
         lines = [f"Dry run: would push to {target} on {self.endpoint}. Nothing was sent or changed."]
-        lines.append("Remote: new repository" if self.head is None else f"Remote: commit {self.head[:7]} with {len(self.remote)} file(s)")
+        lines.append("Remote: new repository" if self.head is None
+                     else f"Remote: commit {self.head[:7]} with {len(self.remote)} file(s)")
         lines.append("Changes:\n" + self.diff.describe())
         lines.append(f"Model card metadata: {self.card_check}")
         if self.findings:

@@ -19,6 +19,7 @@ could never be loaded again (skops even writes such a file without complaint).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import re
@@ -29,9 +30,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from hubmagic.errors import InvalidInputError, PersistenceError
 from hubmagic.model import _trust as trust
 from hubmagic.model._streaming import untrusted_types_in_file, untrusted_types_of_model, write_skops
-from hubmagic.errors import InvalidInputError, PersistenceError
 
 MODEL_FORMATS = ("skops", "pickle")
 _FILE_NAMES = {"skops": "model.skops", "pickle": "model.pkl"}
@@ -235,12 +236,11 @@ def _children(obj: Any, where: str) -> Iterable[tuple[str, Any]]:
         return [(f"{where}[{i}]", v) for i, v in enumerate(flat)]
     children: list[tuple[str, Any]] = []
     if hasattr(obj, "get_params") and not isinstance(obj, type):
-        try:
+        # a broken get_params must not hide the attributes below
+        with contextlib.suppress(AttributeError, TypeError, ValueError):
             children += [
                 (f"{where}.{k}", v) for k, v in obj.get_params(deep=False).items()
             ]
-        except (AttributeError, TypeError, ValueError):
-            pass  # a broken get_params must not hide the attributes below
     state = getattr(obj, "__dict__", None)
     if isinstance(state, dict):
         children += [(f"{where}.{k}", v) for k, v in state.items()]

@@ -147,7 +147,8 @@ def run(ip, source):
 
 def test_hub_init_twice_on_the_same_model_keeps_the_file_and_a_changed_model_changes_it(ip, tmp_path):
     run(ip, "from sklearn.datasets import load_iris\nfrom sklearn.ensemble import RandomForestClassifier\n"
-            "X, y = load_iris(return_X_y=True)\nmodel = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)")
+            "X, y = load_iris(return_X_y=True)\n"
+            "model = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)")
     run(ip, "%hub_init model --data X")
     path = tmp_path / "hub" / "model" / "model.skops"
     first = path.read_bytes()
@@ -220,8 +221,9 @@ _BIG_MODEL = textwrap.dedent("""
     result = repo.push(token=token, progress=within_a_file)
     running = False
     sampler.join()
-    print(json.dumps({"growth_mb": (peak - base) / 1e6, "file_mb": os.path.getsize(os.path.join(folder, "model.skops")) / 1e6,
-                      "files": result.files, "phases": sorted(phases)}))
+    file_mb = os.path.getsize(os.path.join(folder, "model.skops")) / 1e6
+    print(json.dumps({"growth_mb": (peak - base) / 1e6, "file_mb": file_mb, "files": result.files,
+                      "phases": sorted(phases)}))
 """)
 
 
