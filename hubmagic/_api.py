@@ -65,8 +65,8 @@ def push_to_hub(
     """
     from huggingface_hub import constants
 
-    from hubmagic.repository import _state as repo_state
     from hubmagic.hub._endpoint import get_endpoint
+    from hubmagic.repository import _state as repo_state
     from hubmagic.repository._repository import ModelRepository
 
     # The build folder is temporary; what was pushed from this machine (commit, files)

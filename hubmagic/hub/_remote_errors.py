@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from hubmagic.hub._endpoint import get_endpoint
 from hubmagic.errors import (
     AuthenticationError,
     HubMagicError,
@@ -17,6 +16,7 @@ from hubmagic.errors import (
     RemoteChangedError,
     RemoteNotFoundError,
 )
+from hubmagic.hub._endpoint import get_endpoint
 
 LOGIN_HINT = (
     "Log in with `%hub_login` in a notebook, `huggingface_hub.login()` in Python, or set "
@@ -67,6 +67,33 @@ def remote_changed_message(repo_id: str, revision: str, *, base: str | None, hea
         "pull request instead (`%hub_push --create-pr` / `create_pr=True`), or pull the remote "
         "first (`ModelRepository.pull()` / `%hub_load`), re-apply your changes and push again, "
         "or replace the remote contents on purpose with `overwrite=True`."
+    )
+
+
+def _http_error(
+    exc: BaseException, action: str, repo_id: str, revision: str | None, endpoint: str, nothing: str
+) -> HubMagicError:
+    """The error for an HTTP status the client has no dedicated exception for (401, 403, 412, others)."""
+    status = _status(exc)
+    server = _server_text(exc)
+    if status == 401:
+        return AuthenticationError(
+            f"The Hub ({endpoint}) refused the token while trying to {action} {repo_id}: it is "
+            f"invalid or expired. {LOGIN_HINT}{nothing}"
+        )
+    if status == 403:
+        return AuthenticationError(
+            f"No write access to {repo_id} on {endpoint}"
+            + (f" ({server})" if server else "")
+            + ". Push to your own namespace (e.g. 'your-name/model') or an organization you "
+            f"belong to, or propose the change with `--create-pr` / `create_pr=True`.{nothing}"
+        )
+    if status == 412:
+        return RemoteChangedError(remote_changed_message(repo_id, revision or "main", base=None, head=None))
+    return PublishError(
+        f"The Hub ({endpoint}) answered HTTP {status} while trying to {action} {repo_id}"
+        + (f": {server}" if server else "")
+        + f".{nothing}"
     )
 
 
@@ -122,27 +149,7 @@ def translate_errors(action: str, repo_id: str, *, revision: str | None = None, 
             f"Is it a repository published with hubmagic or skops (config.json + model file)?{nothing}"
         ) from exc
     except HfHubHTTPError as exc:
-        status = _status(exc)
-        server = _server_text(exc)
-        if status == 401:
-            raise AuthenticationError(
-                f"The Hub ({endpoint}) refused the token while trying to {action} {repo_id}: it is "
-                f"invalid or expired. {LOGIN_HINT}{nothing}"
-            ) from exc
-        if status == 403:
-            raise AuthenticationError(
-                f"No write access to {repo_id} on {endpoint}"
-                + (f" ({server})" if server else "")
-                + ". Push to your own namespace (e.g. 'your-name/model') or an organization you "
-                f"belong to, or propose the change with `--create-pr` / `create_pr=True`.{nothing}"
-            ) from exc
-        if status == 412:
-            raise RemoteChangedError(remote_changed_message(repo_id, revision or "main", base=None, head=None)) from exc
-        raise PublishError(
-            f"The Hub ({endpoint}) answered HTTP {status} while trying to {action} {repo_id}"
-            + (f": {server}" if server else "")
-            + f".{nothing}"
-        ) from exc
+        raise _http_error(exc, action, repo_id, revision, endpoint, nothing) from exc
     except (TransportError, OfflineModeIsEnabled, ConnectionError) as exc:
         raise PublishError(
             f"Could not reach the Hub at {endpoint} to {action} {repo_id} ({type(exc).__name__}: "
