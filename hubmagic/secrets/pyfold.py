@@ -9,6 +9,8 @@ module-level names bound to them; nothing is executed.
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from collections.abc import Iterator
 
 _MAX_LENGTH = 10_000  # a fold that grows beyond this ("x" * 10**9) is not a credential
@@ -64,6 +66,26 @@ def _try_fold(node, names):
         return None
 
 
+def _pieces(lines: list[str], node: ast.AST) -> int:
+    """How many string literals the source of ``node`` holds (``"hf_" "Ab..."`` is one constant of two)."""
+    first, last = node.lineno - 1, node.end_lineno - 1
+    try:  # ast's columns count UTF-8 bytes
+        if first == last:
+            segment = lines[first].encode()[node.col_offset:node.end_col_offset].decode()
+        else:
+            segment = "".join([lines[first].encode()[node.col_offset:].decode(), *lines[first + 1:last],
+                               lines[last].encode()[:node.end_col_offset].decode()])
+    except (IndexError, UnicodeDecodeError):
+        return 1
+    if first == last and segment.count(segment[:1]) <= 2:
+        return 1  # one quoted literal: the common case, no tokenizing
+    try:
+        tokens = tokenize.generate_tokens(io.StringIO(segment).readline)
+        return sum(token.type == tokenize.STRING for token in tokens)
+    except (tokenize.TokenError, SyntaxError, IndexError):
+        return 1
+
+
 def _target(node: ast.AST, parents: dict) -> str:
     """The name a value is given: assignment target, keyword argument, dict key."""
     parent = parents.get(node)
@@ -88,7 +110,8 @@ def _target(node: ast.AST, parents: dict) -> str:
 def folded_strings(source: str) -> Iterator[tuple[str, str, int]]:
     """(name it is assigned to, value, line) of each string built from literals.
 
-    Plain literals are left out: the line scanner sees them as written.
+    Plain literals are left out: the line scanner sees them as written. Adjacent literals
+    (``"hf_" "abc..."``, often across lines in parentheses) are folded like ``+``.
 
     >>> list(folded_strings('token = "hf_" + "abc" + f"{1}"'))
     [('token', 'hf_abc1', 1)]
@@ -98,6 +121,7 @@ def folded_strings(source: str) -> Iterator[tuple[str, str, int]]:
     except (SyntaxError, ValueError, RecursionError):
         return
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    lines = source.splitlines(keepends=True)
     names: dict[str, object] = {}
     for statement in tree.body:  # module-level constants, in order: PREFIX = "hf_"
         if (isinstance(statement, ast.Assign) and len(statement.targets) == 1
@@ -109,6 +133,11 @@ def folded_strings(source: str) -> Iterator[tuple[str, str, int]]:
                 names.pop(statement.targets[0].id, None)
     foldable = (ast.BinOp, ast.JoinedStr, ast.Call)
     for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) >= 8:
+            # Adjacent literals are one constant to Python but several pieces on the page.
+            if _pieces(lines, node) > 1:
+                yield _target(node, parents), node.value, node.lineno
+            continue
         in_larger_expression = isinstance(parents.get(node), (ast.BinOp, ast.JoinedStr, ast.FormattedValue))
         if not isinstance(node, foldable) or in_larger_expression:
             continue  # the outermost expression is folded whole

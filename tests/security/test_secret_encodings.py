@@ -338,3 +338,15 @@ def test_a_large_file_is_read_once_and_searched_whole(tmp_path, alice_token, mon
 
     assert found == {("big.csv", 200_001, "GitHub token"), ("blob.bin", 1, OWN_TOKEN_BYTES_KIND)}
     assert sorted(opened) == ["big.csv", "blob.bin"]
+
+
+@pytest.mark.parametrize("layout", ["parenthesised", "one line"])
+def test_a_token_split_into_adjacent_literals_is_found(tmp_path, layout):
+    from hubmagic.secrets import scan_folder
+
+    token = "hf_" + "".join(chr(65 + (i * 7) % 26) for i in range(34))
+    head, tail = token[:9], token[9:]
+    code = f'TOKEN = ("{head}"\n         "{tail}")\n' if layout == "parenthesised" else f'TOKEN = "{head}" "{tail}"\n'
+    (tmp_path / "train.py").write_text("# é non-ASCII before the literal\n" + code, encoding="utf-8")
+    findings = scan_folder(tmp_path)
+    assert [(f.file, f.line, f.secret) for f in findings] == [("train.py", 2, token)], findings
