@@ -85,7 +85,10 @@ def card_checks(doc: CardDocument, folder: Path | None) -> list[str]:
     if folder is not None:
         for section, target in doc.linked_files():
             if not (folder / target).is_file():
-                found.append(f"Section {section!r} links to {target}, which the repository does not hold: add it or remove the link.")
+                found.append(
+                    f"Section {section!r} links to {target}, which the repository does not hold: "
+                    "add it or remove the link."
+                )
     return found
 
 

@@ -9,14 +9,14 @@ editor of the repository reloads; a README changed in Python shows here the same
 
 from __future__ import annotations
 
-import base64
 import copy
 import os
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import ipywidgets as w
 from traitlets import Bool, Dict, Float, Int, List, Unicode
@@ -24,14 +24,15 @@ from traitlets import Bool, Dict, Float, Int, List, Unicode
 from hubmagic.errors import HubMagicError
 from hubmagic.widgets import _checks as checks
 from hubmagic.widgets._document import CardDocument
+from hubmagic.widgets._figures import FigureEditing
+from hubmagic.widgets._preview import LivePreview
 from hubmagic.widgets._views import ActionBar, FigureRow, MetadataForm, MetricsPanel, SectionsPanel, tagged
 
-EXCLUDED_FIGURES = Path(".hubmagic") / "excluded-figures"  # never uploaded: hubmagic's bookkeeping
 _COALESCE_SECONDS = 1.5  # keystrokes in one field within this time are one undo step
 _OPEN: weakref.WeakSet = weakref.WeakSet()
 
 
-class CardEditor(w.VBox):
+class CardEditor(FigureEditing, LivePreview, w.VBox):
     """Edit, check, save and push the model card of a repository.
 
     Args:
@@ -130,7 +131,9 @@ class CardEditor(w.VBox):
         doc = CardDocument.from_text(text) if text else CardDocument()
         self._set_document(doc, self._figures_for(doc))
         self.dirty = False
-        self.status = f"Editing {readme}" if readme is not None else "No model repository yet: run %hub_init MODEL first."
+        self.status = (
+            f"Editing {readme}" if readme is not None else "No model repository yet: run %hub_init MODEL first."
+        )
         self._update_views(checks_hub=True)
 
     # -- edits: every one goes through _edit, so it can be undone ------------------------
@@ -179,11 +182,7 @@ class CardEditor(w.VBox):
         return self
 
     def _unsaved(self) -> bool:
-        folder = self.folder
-        moved = folder is not None and any(
-            (folder / (EXCLUDED_FIGURES if f["include"] else Path()) / f["path"]).is_file() for f in self.figures
-        )
-        return moved or self.text() != self._disk_text
+        return self._figures_moved() or self.text() != self._disk_text
 
     def _snapshot(self) -> dict:
         return copy.deepcopy({"doc": self.document().state(), "figures": self.figures, "selected": self.selected})
@@ -199,58 +198,6 @@ class CardEditor(w.VBox):
     def _set_document(self, doc: CardDocument, figures: list[dict]) -> None:
         self.metadata, self.sections, self.preamble = doc.metadata, doc.sections, doc.preamble
         self.figures = copy.deepcopy(figures)
-
-    # -- figures -------------------------------------------------------------------------
-    def _figures_for(self, doc: CardDocument) -> list[dict]:
-        """The card's figures, then the figures of the session (or the folder) it leaves out."""
-        found = [
-            {"path": f["path"], "caption": f["caption"], "alt": f["alt"], "include": True, "section": None}
-            for f in doc.figures()
-        ]
-        known = {f["path"] for f in found}
-        folder = self.folder
-        extra = []
-        if self.session is not None:
-            extra = [_session_path(f) for f in self.session.figures or []]
-        if folder is not None and (folder / EXCLUDED_FIGURES).is_dir():
-            extra += [p.relative_to(folder / EXCLUDED_FIGURES).as_posix() for p in sorted((folder / EXCLUDED_FIGURES).rglob("*.png"))]
-        for path in dict.fromkeys(extra):
-            if path not in known:
-                name = Path(path).stem
-                section = {"title": name, "level": 3, "content": f"![{name}]({path})"}
-                found.append({"path": path, "caption": "", "alt": name, "include": False, "section": section})
-        return found
-
-    def set_figure_included(self, path: str, include: bool) -> None:
-        """Publish the figure at ``path`` or not (its section leaves or rejoins the card)."""
-        def change(doc: CardDocument) -> None:
-            figure = next(f for f in self.figures if f["path"] == path)
-            if figure["include"] == include:
-                return
-            if include:
-                doc.sections.insert(_figures_end(doc), figure["section"])
-                figure.update(include=True, section=None)
-            else:
-                index = next(f["index"] for f in doc.figures() if f["path"] == path)
-                figure.update(include=False, section=doc.remove_section(index)[0])
-        figures = copy.deepcopy(self.figures)
-        self.figures = figures
-        self._edit(change, field=f"figure-include:{path}")
-
-    def set_figure_text(self, path: str, *, caption: str | None = None, alt: str | None = None) -> None:
-        def change(doc: CardDocument) -> None:
-            for f in doc.figures():
-                if f["path"] == path:
-                    doc.set_figure(f["index"], caption=f["caption"] if caption is None else caption,
-                                   alt=f["alt"] if alt is None else alt, path=path)
-        self._edit(change, field=f"figure-text:{path}")
-
-    def move_figure(self, path: str, step: int) -> None:
-        def change(doc: CardDocument) -> None:
-            index = next((f["index"] for f in doc.figures() if f["path"] == path), None)
-            if index is not None:
-                doc.move_section(index, step)
-        self._edit(change)
 
     # -- save, revert, push --------------------------------------------------------------
     def save(self) -> Path | None:
@@ -269,32 +216,13 @@ class CardEditor(w.VBox):
             self.repository._card = None  # its cached Card would hide this save from repo.card
         self.dirty = False
         if self.session is not None:
-            # the capture must agree, or the next %hub_init would bring a figure back
-            chosen = {_session_path(f): f for f in self.session.figures or []}
-            out = [chosen[p]["name"] for p in excluded if p in chosen and chosen[p]["include"]]
-            back = [f["name"] for p, f in chosen.items() if p not in excluded and not f["include"]
-                    and any(g["path"] == p for g in self.figures)]
-            if out or back:
-                self._call(lambda: self.session.choose_figures(include=back, exclude=out))
-            self._call(self.session.card_changed)
+            self._tell_session_figures(excluded)
+            self._guard(self.session.card_changed)
         for editor in list(_OPEN):
             if editor is not self and editor.folder == folder:
                 editor._on_disk_changed()
         self._outcome(f"Saved {folder / 'README.md'}.")
         return folder / "README.md"
-
-    def _place_figures(self, folder: Path) -> list[str]:
-        """Excluded figures move under .hubmagic/ (kept, not published); included ones come back."""
-        excluded = []
-        for figure in self.figures:
-            live, aside = folder / figure["path"], folder / EXCLUDED_FIGURES / figure["path"]
-            src, dst = (aside, live) if figure["include"] else (live, aside)
-            if not figure["include"]:
-                excluded.append(figure["path"])
-            if src.is_file():
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(src, dst)
-        return excluded
 
     def revert(self) -> None:
         """Back to README.md on disk; Undo returns to the edits."""
@@ -345,12 +273,6 @@ class CardEditor(w.VBox):
         color = "#b00020" if error else "#1b5e20"
         self.actions.outcome.value = f"<div style='color:{color}'>{body}</div>"
         self.status = text
-
-    def _call(self, action, *args) -> None:
-        try:
-            action(*args)
-        except HubMagicError as exc:
-            self._outcome(str(exc), error=True)
 
     # -- the session and other editors ---------------------------------------------------
     def _on_disk_changed(self) -> None:
@@ -407,64 +329,6 @@ class CardEditor(w.VBox):
         )
         self._schedule(checks_hub)
 
-    def _show_figures(self, doc: CardDocument) -> None:
-        order = {f["path"]: i for i, f in enumerate(doc.figures())}
-        figures = sorted(self.figures, key=lambda f: order.get(f["path"], len(order)))
-        current = {f["path"]: f for f in doc.figures()}
-        for figure in figures:
-            if figure["path"] in current:
-                figure.update(caption=current[figure["path"]]["caption"], alt=current[figure["path"]]["alt"])
-        keys = [(f["path"], f["include"]) for f in figures]
-        if keys != self._row_keys:
-            self._row_keys = keys
-            self.figure_rows = [FigureRow(f, self._png(f["path"])) for f in figures]
-            for row in self.figure_rows:
-                self._wire_figure(row)
-            self.figures_box.children = [r.box for r in self.figure_rows] or [w.HTML("<i>No figures in this card.</i>")]
-        for row, figure in zip(self.figure_rows, figures):
-            row.caption.value, row.alt.value, row.include.value = figure["caption"], figure["alt"], figure["include"]
-
-    def _png(self, path: str) -> bytes | None:
-        folder = self.folder
-        for candidate in (folder / path, folder / EXCLUDED_FIGURES / path) if folder else ():
-            if candidate.is_file():
-                return candidate.read_bytes()
-        return None
-
-    def _schedule(self, checks_hub: bool) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            checks_hub = checks_hub or getattr(self._timer, "checks_hub", False)
-        if self.preview_delay <= 0:
-            self.refresh_checks(hub=checks_hub)
-            return
-        self._timer = threading.Timer(self.preview_delay, self.refresh_checks, kwargs={"hub": checks_hub})
-        self._timer.checks_hub = checks_hub
-        self._timer.daemon = True
-        self._timer.start()
-
-    def refresh_checks(self, hub: bool = True) -> None:
-        """Render the preview and run the checks now (the Hub's too when ``hub``)."""
-        self._timer = None
-        doc = self.document()
-        images = {}
-        for f in doc.figures():
-            png = self._png(f["path"])
-            if png:
-                images[f["path"]] = "data:image/png;base64," + base64.b64encode(png).decode()
-        self.preview.value = checks.preview_html(doc, images)
-        found = checks.card_checks(doc, self.folder)
-        found += [f"{key}: {text}" for key, text in self.field_problems.items()]
-        if hub:
-            from hubmagic.hub._endpoint import get_endpoint
-
-            self._hub_answer = checks.hub_validation(doc.render(), get_endpoint())
-        errors, warnings = getattr(self, "_hub_answer", ([], []))
-        found += [f"The Hub refuses the metadata: {e}" for e in errors] + [f"The Hub warns: {m}" for m in warnings]
-        self.problems = found
-        items = "".join(f"<li>{_escape(p)}</li>" for p in found)
-        self.checks.value = f"<ul>{items}</ul>" if found else "<p style='color:#1b5e20'>✔ No problems found.</p>"
-
     # -- wiring ---------------------------------------------------------------------------
     def _wire(self) -> None:
         form, panel, actions, metrics = self.metadata_form, self.sections_panel, self.actions, self.metrics_panel
@@ -486,15 +350,8 @@ class CardEditor(w.VBox):
         actions.undo.on_click(lambda _: self.undo())
         actions.redo.on_click(lambda _: self.redo())
 
-    def _wire_figure(self, row: FigureRow) -> None:
-        path = row.path
-        row.include.observe(lambda c: self._syncing or self.set_figure_included(path, c["new"]), names="value")
-        row.caption.observe(lambda c: self._syncing or self.set_figure_text(path, caption=c["new"]), names="value")
-        row.alt.observe(lambda c: self._syncing or self.set_figure_text(path, alt=c["new"]), names="value")
-        row.up.on_click(lambda _: self.move_figure(path, -1))
-        row.down.on_click(lambda _: self.move_figure(path, 1))
-
     def _guard(self, action) -> None:
+        """Run ``action``; a problem the user can fix shows in the editor instead of a traceback."""
         try:
             action()
         except HubMagicError as exc:
@@ -541,21 +398,3 @@ class CardEditor(w.VBox):
         self._edit(lambda doc: doc.add_metric(panel.name.value, panel.value.value, panel.dataset.value), hub=True)
         panel.name.value = panel.value.value = panel.dataset.value = ""
 
-
-def _session_path(figure: dict) -> str:
-    """The repository path of a figure of ``NotebookSession.figures`` (written or not)."""
-    return f"figures/{figure['name']}.png"
-
-
-def _figures_end(doc: CardDocument) -> int:
-    figures = doc.figures()
-    if figures:
-        return doc.subtree_end(figures[-1]["index"])
-    parent = next((i for i, s in enumerate(doc.sections) if s["title"] == "Figures"), None)
-    return doc.subtree_end(parent) if parent is not None else len(doc.sections)
-
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text)

@@ -18,7 +18,7 @@ def card_summary(folder: Path) -> str:
         if value:
             lines.append(f"  {key}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
     lines.append("  sections:")
-    for i, section in enumerate(doc.sections):
+    for section in doc.sections:
         mark = "  ← [More Information Needed]" if PLACEHOLDER in section["content"] else ""
         lines.append(f"    {'  ' * (section['level'] - 1)}{section['title']}{mark}")
     figures = doc.figures()

@@ -35,7 +35,10 @@ class MetadataForm:
         self.base_model = tagged(w.Text(description="base model", placeholder="namespace/name"), "base-model")
         self.model_name = tagged(w.Text(description="model name"), "model-name")
         self.lists = {key: tagged(w.TagsInput(allow_duplicates=False), key) for key in self.LISTS}
-        self.problems = {key: tagged(w.HTML(), f"problem-{key}") for key in ("license", "pipeline_tag", "base_model", "model_name", *self.LISTS)}
+        self.problems = {
+            key: tagged(w.HTML(), f"problem-{key}")
+            for key in ("license", "pipeline_tag", "base_model", "model_name", *self.LISTS)
+        }
         self.fields = {"license": self.license, "pipeline_tag": self.pipeline_tag,
                        "base_model": self.base_model, "model_name": self.model_name, **self.lists}
         rows = []
@@ -70,7 +73,9 @@ class SectionsPanel:
         self.picker = tagged(w.Dropdown(description="section", layout=WIDE), "section-picker")
         self.title = tagged(w.Text(description="title"), "section-title")
         self.rename = tagged(w.Button(description="Rename", icon="pencil"), "rename")
-        self.content = tagged(w.Textarea(layout=w.Layout(width="100%", height="220px"), continuous_update=True), "section-content")
+        self.content = tagged(
+            w.Textarea(layout=w.Layout(width="100%", height="220px"), continuous_update=True), "section-content"
+        )
         self.up = tagged(w.Button(description="Up", icon="arrow-up"), "section-up")
         self.down = tagged(w.Button(description="Down", icon="arrow-down"), "section-down")
         self.remove = tagged(w.Button(description="Remove", icon="trash", button_style="danger"), "section-remove")
@@ -86,8 +91,9 @@ class SectionsPanel:
         ])
 
     def show(self, sections: list[dict], selected: int, placeholders: int) -> None:
+        indent = "\u2003"
         options = [
-            ("\u2003" * (s["level"] - 1) + s["title"] + ("  ⚠" if "[More Information Needed]" in s["content"] else ""), i)
+            (indent * (s["level"] - 1) + s["title"] + ("  ⚠" if "[More Information Needed]" in s["content"] else ""), i)
             for i, s in enumerate(sections)
         ]
         if list(self.picker.options) != options:
@@ -113,14 +119,15 @@ class FigureRow:
     def __init__(self, figure: dict, png: bytes | None) -> None:
         self.path = figure["path"]
         self.image = w.Image(value=png or b"", format="png", layout=w.Layout(width="120px"))
-        self.include = tagged(w.Checkbox(value=figure["include"], description=f"publish {self.path}", indent=False), "figure-include")
+        self.include = tagged(
+            w.Checkbox(value=figure["include"], description=f"publish {self.path}", indent=False), "figure-include"
+        )
         self.caption = tagged(w.Text(value=figure["caption"], description="caption", layout=WIDE), "figure-caption")
         self.alt = tagged(w.Text(value=figure["alt"], description="alt text", layout=WIDE), "figure-alt")
         self.up = tagged(w.Button(icon="arrow-up", layout=w.Layout(width="36px")), "figure-up")
         self.down = tagged(w.Button(icon="arrow-down", layout=w.Layout(width="36px")), "figure-down")
-        self.box = tagged(w.HBox([
-            self.image, w.VBox([self.include, self.caption, self.alt], layout=w.Layout(width="70%")), w.VBox([self.up, self.down]),
-        ]), "figure")
+        texts = w.VBox([self.include, self.caption, self.alt], layout=w.Layout(width="70%"))
+        self.box = tagged(w.HBox([self.image, texts, w.VBox([self.up, self.down])]), "figure")
 
 
 class MetricsPanel:
@@ -136,15 +143,18 @@ class MetricsPanel:
 
     def show(self, metrics: list[dict]) -> None:
         rows = "".join(
-            f"<tr><td>{m['name']}</td><td>{m['value']:g}</td><td>{m['dataset'] or ''}</td></tr>"
-            if isinstance(m["value"], (int, float)) else f"<tr><td>{m['name']}</td><td>{m['value']}</td><td>{m['dataset'] or ''}</td></tr>"
-            for m in metrics
+            f"<tr><td>{m['name']}</td><td>{_number(m['value'])}</td><td>{m['dataset'] or ''}</td></tr>" for m in metrics
         )
         self.table.value = (
             "<table><tr><th>metric</th><th>value</th><th>dataset</th></tr>" + rows + "</table>"
             if metrics else "<i>No metrics in the card yet: add one below, or pass labels to %hub_init.</i>"
         )
 
+
+
+def _number(value) -> str:
+    """A metric's value as the card shows it: numbers in their shortest form, anything else as written."""
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
 
 class ActionBar:
     """Save / Push / Revert / Undo / Redo, the commit message, the progress and the outcome."""
@@ -155,9 +165,16 @@ class ActionBar:
         self.revert = tagged(w.Button(description="Revert", icon="undo"), "revert")
         self.undo = tagged(w.Button(description="Undo", icon="rotate-left"), "undo")
         self.redo = tagged(w.Button(description="Redo", icon="rotate-right"), "redo")
-        self.message = tagged(w.Text(value=commit_message, placeholder="commit message (optional)", layout=w.Layout(width="50%")), "commit-message")
-        self.create_pr = tagged(w.Checkbox(value=create_pr, description="open a pull request", indent=False), "create-pr")
-        self.progress = tagged(w.IntProgress(min=0, max=100, value=0, layout=w.Layout(width="50%", visibility="hidden")), "progress")
+        self.message = tagged(
+            w.Text(value=commit_message, placeholder="commit message (optional)", layout=w.Layout(width="50%")),
+            "commit-message",
+        )
+        self.create_pr = tagged(
+            w.Checkbox(value=create_pr, description="open a pull request", indent=False), "create-pr"
+        )
+        self.progress = tagged(
+            w.IntProgress(min=0, max=100, value=0, layout=w.Layout(width="50%", visibility="hidden")), "progress"
+        )
         self.outcome = tagged(w.HTML(), "outcome")
         self.box = w.VBox([
             w.HBox([self.save, self.push, self.revert, self.undo, self.redo]),

@@ -129,7 +129,7 @@ def test_sections_keep_order_and_content_add_rename_move_remove(repo):
     assert "Citation" not in paths and "Model Card Contact" not in paths
     assert paths.index("Contact") == paths.index("Model Card Authors") - 1
     assert [p for p in paths if p in before] == [p for p in before if p in paths]  # the others kept their order
-    sections = {p: s["content"] for p, s in zip(paths, parsed.sections)}
+    sections = {p: s["content"] for p, s in zip(paths, parsed.sections, strict=True)}
     assert sections["Model description"] == "Predicts the iris species from four measurements."
     assert sections["Model description/Intended uses & limitations/Out of scope"] == "Flowers other than iris."
     assert "### Out of scope\n\nFlowers other than iris." in text
