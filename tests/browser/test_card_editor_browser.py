@@ -12,9 +12,8 @@ import secrets
 import shutil
 
 import pytest
-from huggingface_hub import HfApi, ModelCard
-
 from conftest import ARTIFACTS, ROOT
+from huggingface_hub import HfApi, ModelCard
 
 SLOW = 240_000  # ms: training and building the repository on a shared, loaded machine
 
@@ -71,8 +70,8 @@ def test_edit_and_push_the_card_from_the_browser(app, notebook_page, open_notebo
     # the unchecked figure moves to the end of the list, unchecked
     row = in_editor(page, "figure-include").filter(has_text=excluded)
     page.wait_for_function(
-        "() => [...document.querySelectorAll('.hubmagic-figure-include')].some("
-        "e => e.innerText.includes('%s') && !e.querySelector('input').checked)" % excluded, timeout=30_000)
+        "(name) => [...document.querySelectorAll('.hubmagic-figure-include')].some("
+        "e => e.innerText.includes(name) && !e.querySelector('input').checked)", arg=excluded, timeout=30_000)
     assert row.count() == 1
     tab(page, "Preview")
     in_editor(page, "preview").get_by_text(DESCRIPTION).wait_for(timeout=30_000)  # debounced, then rendered

@@ -7,12 +7,13 @@ or option is added, the failure says which table row to change.
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
 import pytest
 
-from hubmagic.magics.core import HubMagics
+from hubmagic.magics import MAGICS
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -29,13 +30,17 @@ def readme_reference() -> dict[str, set[str]]:
     return reference
 
 
+def magics_classes() -> list[type]:
+    """Every Magics class ``%load_ext hubmagic`` registers."""
+    return [getattr(importlib.import_module(module), name) for module, name in (s.split(":") for s in MAGICS)]
+
+
 def magics_options() -> dict[str, set[str]]:
     """``{magic: {--option, ...}}`` of every ``%hub_*`` line magic, from its own parser."""
     found = {}
-    for name in dir(HubMagics):
-        if not name.startswith("hub_"):
-            continue
-        parser = getattr(getattr(HubMagics, name), "parser", None)
+    magics = {name: getattr(cls, name) for cls in magics_classes() for name in dir(cls) if name.startswith("hub_")}
+    for name, method in magics.items():
+        parser = getattr(method, "parser", None)
         options = set()
         if parser is not None:
             options = {
@@ -71,7 +76,9 @@ def test_options_match(magic):
     actual = magics_options()[magic]
     undocumented, unknown = sorted(actual - documented), sorted(documented - actual)
     assert not undocumented, f"Add {', '.join(undocumented)} to the `%{magic} ...` row of the README's Magics table."
-    assert not unknown, f"The `%{magic} ...` row of the README documents {', '.join(unknown)}, which %{magic} does not take: remove it."
+    assert not unknown, (
+        f"The `%{magic} ...` row of the README documents {', '.join(unknown)}, which %{magic} does not take: remove it."
+    )
 
 
 def test_the_checker_sees_a_real_difference():

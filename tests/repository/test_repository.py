@@ -86,7 +86,9 @@ def test_init_push_and_load_back_with_plain_huggingface_hub(kind, tmp_path, alic
     model, data, labels, task = MODELS[kind]()
     repo_id = f"alice/{repo_name}"
 
-    repo = ModelRepository.init(model, data=data, labels=labels, dst=tmp_path / "hub" / kind, repo_id=repo_id, license="mit")
+    repo = ModelRepository.init(
+        model, data=data, labels=labels, dst=tmp_path / "hub" / kind, repo_id=repo_id, license="mit"
+    )
     result = repo.push(token=alice_token)
 
     assert result.commit_url == f"{hub.endpoint}/{repo_id}/commit/{result.commit_oid}"
@@ -259,7 +261,9 @@ def test_a_secret_in_the_captured_train_script_blocks_the_push(tmp_path, alice_t
     model, data, _, _ = iris_classifier()
     leaked = "hf_" + "ZyXwVuTsRqPoNmLkJiHgFeDcBa98765432"
     script = f'from huggingface_hub import login\nlogin("{leaked}")\nmodel = LogisticRegression().fit(X, y)\n'
-    repo = ModelRepository.init(model, data=data, dst=tmp_path / "iris", repo_id=f"alice/{repo_name}", train_script=script)
+    repo = ModelRepository.init(
+        model, data=data, dst=tmp_path / "iris", repo_id=f"alice/{repo_name}", train_script=script
+    )
 
     from hubmagic.errors import SecretsFoundError
 
@@ -275,7 +279,8 @@ def test_a_secret_in_the_captured_train_script_blocks_the_push(tmp_path, alice_t
 def test_from_hub_edit_and_push_back(tmp_path, alice_token, repo_name, api):
     model, data, labels, _ = iris_classifier()
     repo_id = f"alice/{repo_name}"
-    ModelRepository.init(model, data=data, labels=labels, dst=tmp_path / "original", repo_id=repo_id).push(token=alice_token)
+    original = ModelRepository.init(model, data=data, labels=labels, dst=tmp_path / "original", repo_id=repo_id)
+    original.push(token=alice_token)
 
     copy = ModelRepository.from_hub(repo_id, tmp_path / "copy", token=alice_token)
     assert copy.repo_id == repo_id and copy.config["sklearn"]["model"]["file"] == "model.skops"
@@ -290,7 +295,8 @@ def test_from_hub_edit_and_push_back(tmp_path, alice_token, repo_name, api):
 def test_refresh_of_a_downloaded_repository_keeps_its_card(tmp_path, alice_token, repo_name):
     model, data, labels, _ = iris_classifier()
     repo_id = f"alice/{repo_name}"
-    ModelRepository.init(model, data=data, labels=labels, dst=tmp_path / "a", repo_id=repo_id, license="mit").push(token=alice_token)
+    first = ModelRepository.init(model, data=data, labels=labels, dst=tmp_path / "a", repo_id=repo_id, license="mit")
+    first.push(token=alice_token)
     copy = ModelRepository.from_hub(repo_id, tmp_path / "b", token=alice_token)
     readme = (copy.path / "README.md").read_text().replace("license: mit", "license: apache-2.0")
     (copy.path / "README.md").write_text(readme + "\n## Colleague notes\n\nKeep me.\n")
@@ -307,7 +313,9 @@ def test_pickle_format_and_extra_files(tmp_path, alice_token, repo_name, monkeyp
     sample = tmp_path / "sample.csv"
     data.to_csv(sample, index=False)
 
-    repo = ModelRepository.init(model, data=data, dst=tmp_path / "p", repo_id=repo_id, model_format="pickle", extra_files=[sample])
+    repo = ModelRepository.init(
+        model, data=data, dst=tmp_path / "p", repo_id=repo_id, model_format="pickle", extra_files=[sample]
+    )
     assert sorted(p for p, _ in repo.files()) == ["README.md", "config.json", "model.pkl", "sample.csv"]
     repo.push(token=alice_token)
 
