@@ -20,6 +20,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,9 +57,6 @@ def read_files(folder: Path, paths: list[str], known_secrets, *,
     ``progress(path, bytes_done, bytes_total)`` follows the bytes: ``path`` is set once
     a file is done, ``None`` at the start and in between (a big file's read).
     """
-    from hubmagic.secrets.filescan import scan_file
-    from hubmagic.secrets.scanner import STREAM_THRESHOLD
-
     known = [s for s in dict.fromkeys(known_secrets) if isinstance(s, str) and len(s) >= 8]
     key = scan_key(known)
     cached = repo_state.read_file_cache(folder)
@@ -68,6 +66,16 @@ def read_files(folder: Path, paths: list[str], known_secrets, *,
     if progress is not None:
         progress(None, 0, total)
     result = LocalRead()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubmagic-hash") as pool:
+        _read_into(result, folder, paths, stats, cached, known, key, meter, pool)
+    result.findings.sort(key=lambda f: (f.file, f.line, f.kind))
+    return result
+
+
+def _read_into(result: LocalRead, folder, paths, stats, cached, known, key, meter, pool) -> None:
+    from hubmagic.secrets.filescan import scan_file
+    from hubmagic.secrets.scanner import STREAM_THRESHOLD
+
     for rel in paths:
         st, entry = stats[rel], cached.get(rel)
         if _trusted(entry, st) and entry.get("scan") == key:
@@ -76,13 +84,17 @@ def read_files(folder: Path, paths: list[str], known_secrets, *,
             meter.file_done(rel, st.st_size)
             continue
         read_at = time.time_ns()
-        hashes = Hashes(st.st_size)
+        hashes = _ParallelHashes(Hashes(st.st_size), pool)
 
         def on_chunk(chunk, hashes=hashes):
             hashes.update(chunk)
             meter.advance(len(chunk))
 
-        findings = scan_file(Path(folder, rel), rel, known, STREAM_THRESHOLD, on_chunk=on_chunk)
+        try:
+            findings = scan_file(Path(folder, rel), rel, known, STREAM_THRESHOLD, on_chunk=on_chunk)
+        finally:
+            hashes.wait()
+        hashes = hashes.hashes
         result.bytes_read += hashes.seen
         if hashes.seen != st.st_size or _stat_key(os.stat(Path(folder, rel))) != _stat_key(st):
             # changed while read, or unreadable: hash it on its own (raises if unreadable), never cache it
@@ -95,8 +107,26 @@ def read_files(folder: Path, paths: list[str], known_secrets, *,
                                  "scan": None if findings else key}
         result.findings += findings
         meter.file_done(rel, 0)
-    result.findings.sort(key=lambda f: (f.file, f.line, f.kind))
-    return result
+
+
+class _ParallelHashes:
+    """Hash each chunk in a worker thread while the scan looks at the next one.
+
+    hashlib releases the GIL on large buffers, so on two cores the hashes cost no time
+    beside the scan; one chunk at most waits, so memory stays at two chunks.
+    """
+
+    def __init__(self, hashes: Hashes, pool: ThreadPoolExecutor):
+        self.hashes, self.pool, self.pending = hashes, pool, None
+
+    def update(self, chunk: bytes) -> None:
+        self.wait()
+        self.pending = self.pool.submit(self.hashes.update, chunk)
+
+    def wait(self) -> None:
+        if self.pending is not None:
+            self.pending.result()
+            self.pending = None
 
 
 def save(folder: Path, read: LocalRead) -> None:
@@ -115,7 +145,7 @@ def _trusted(entry: dict | None, st: os.stat_result) -> bool:
     try:
         same = (entry["size"], entry["mtime_ns"], entry["ino"]) == _stat_key(st)
         step = _COARSE_CLOCK_NS if st.st_mtime_ns % 1_000_000_000 == 0 else _FINE_CLOCK_NS
-        return same and st.st_mtime_ns < entry["read_at"] - step and bool(entry["blob"] and entry["sha256"])
+        return same and st.st_mtime_ns < entry["read_at"] - step and bool(entry["sha256"])
     except (KeyError, TypeError):
         return False
 

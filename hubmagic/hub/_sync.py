@@ -63,30 +63,37 @@ def local_paths(folder: str | os.PathLike, allow_patterns=None, ignore_patterns=
     return select_paths(found, allow_patterns, ignore_patterns)
 
 
+# The Hub stores files over 10 MB with LFS, where only their sha256 names them.
+GIT_BLOB_LIMIT = 10 << 20
+
+
 @dataclass
 class LocalFile:
-    """What the Hub compares: ``blob_id`` (git sha1) and ``sha256`` of ``size`` bytes."""
+    """What the Hub compares: ``blob_id`` (git sha1; None over ``GIT_BLOB_LIMIT``) and ``sha256``."""
 
     path: str
     size: int
-    blob_id: str
+    blob_id: str | None
     sha256: str
 
 
 class Hashes:
-    """The git blob id and sha256 of a stream of chunks whose total ``size`` is known."""
+    """The git blob id (small files) and sha256 of a stream of chunks of known total ``size``."""
 
     def __init__(self, size: int):
         self.size, self.seen = size, 0
-        self._blob, self._sha = hashlib.sha1(b"blob %d\0" % size), hashlib.sha256()
+        self._blob = hashlib.sha1(b"blob %d\0" % size) if size <= GIT_BLOB_LIMIT else None
+        self._sha = hashlib.sha256()
 
     def update(self, chunk: bytes) -> None:
         self.seen += len(chunk)
-        self._blob.update(chunk)
+        if self._blob is not None:
+            self._blob.update(chunk)
         self._sha.update(chunk)
 
     def local_file(self, path: str) -> LocalFile:
-        return LocalFile(path, self.size, self._blob.hexdigest(), self._sha.hexdigest())
+        blob = self._blob.hexdigest() if self._blob is not None else None
+        return LocalFile(path, self.size, blob, self._sha.hexdigest())
 
 
 def file_ids(folder: str | os.PathLike, rel: str) -> LocalFile:
@@ -169,7 +176,7 @@ def diff_folder(
         other = remote.get(rel)
         if other is None:
             diff.added.append((rel, mine.size))
-        elif (other.sha256 or other.blob_id) == (mine.sha256 if other.sha256 else mine.blob_id):
+        elif (mine.sha256 == other.sha256) if other.sha256 else (mine.blob_id == other.blob_id):
             diff.unchanged.append((rel, mine.size))
         else:
             diff.modified.append((rel, mine.size))
