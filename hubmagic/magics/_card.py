@@ -17,7 +17,9 @@ class CardMagics(Magics):
     """The ``%hub_card`` magic (registered by ``%load_ext hubmagic``)."""
 
     @magic_arguments()
-    @argument("--from", dest="repo_id", help="Edit the card of a published repository, e.g. alice/iris (downloaded to --dst).")
+    @argument(
+        "--from", dest="repo_id", help="Edit the card of a published repository, e.g. alice/iris (downloaded to --dst)."
+    )
     @argument("--revision", help="Branch, tag or commit of --from to start from (default: main).")
     @argument("--dst", help="Folder for --from (default: ./hub/NAME).")
     @argument("--token", help="Hub token for --from (default: HF_TOKEN or your login).")

@@ -113,7 +113,9 @@ def test_verify_from_init_and_from_script_goes_into_the_card(ip, tmp_path, capsy
     assert "✔ Verified:" in card and "Not reproducible" not in card, card
 
     # A refit from unrecorded state cannot be reproduced: the verdict says so, in the card too.
-    ip.run_cell_quietly("import numpy as _np\nmodel.fit(X_train + _np.random.default_rng().normal(size=X_train.shape), y_train)")
+    ip.run_cell_quietly(
+        "import numpy as _np\nmodel.fit(X_train + _np.random.default_rng().normal(size=X_train.shape), y_train)"
+    )
     ip.run_cell("%hub_init model", store_history=True)
     capsys.readouterr()
     ip.run_cell("%hub_script --verify", store_history=True)

@@ -69,7 +69,9 @@ def test_hub_push_notebook_path_and_a_token_in_a_cell_blocks_it(ip, hub, as_alic
 
 
 def test_a_module_beside_the_notebook_is_imported_by_train_py(ip, tmp_path, monkeypatch):
-    (tmp_path / "features.py").write_text("import numpy as np\n\n\ndef squash(X):\n    return np.tanh(np.asarray(X, dtype=float))\n")
+    (tmp_path / "features.py").write_text(
+        "import numpy as np\n\n\ndef squash(X):\n    return np.tanh(np.asarray(X, dtype=float))\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))  # the kernel's folder is importable, as in Jupyter
     monkeypatch.delitem(sys.modules, "features", raising=False)  # another test's features.py
     try:
@@ -90,6 +92,9 @@ def test_a_module_beside_the_notebook_is_imported_by_train_py(ip, tmp_path, monk
     assert "from features import squash" in (folder / "train.py").read_text()
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    ran = subprocess.run([sys.executable, str(folder / "train.py")], cwd=elsewhere, capture_output=True, text=True, timeout=240, check=False)
+    ran = subprocess.run(
+        [sys.executable, str(folder / "train.py")],
+        cwd=elsewhere, capture_output=True, text=True, timeout=240, check=False,
+    )
     assert ran.returncode == 0, ran.stderr
     assert (elsewhere / "model.skops").is_file()

@@ -189,7 +189,8 @@ def test_load_of_a_missing_repository_is_a_404_message(ip, as_alice):
 KINDS = {
     "regressor": (
         "from sklearn.datasets import load_diabetes\nfrom sklearn.linear_model import Ridge\n"
-        "X, y = load_diabetes(return_X_y=True, as_frame=True)\nmodel = Ridge(alpha=0.5).fit(X, y)\nX_test = X.iloc[:20]",
+        "X, y = load_diabetes(return_X_y=True, as_frame=True)\nmodel = Ridge(alpha=0.5).fit(X, y)\n"
+        "X_test = X.iloc[:20]",
         "tabular-regression",
     ),
     "column-transformer": (
