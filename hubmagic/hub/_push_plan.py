@@ -14,7 +14,7 @@ from pathlib import Path
 
 from hubmagic.hub._local_read import LocalRead
 from hubmagic.hub._remote_errors import remote_changed_message, translate_errors
-from hubmagic.hub._sync import HUB_MANAGED, FolderDiff, diff_folder, remote_files
+from hubmagic.hub._sync import HUB_MANAGED, FolderDiff, diff_folder, remote_files, sibling_files
 from hubmagic.repository import _state as repo_state
 
 Progress = Callable[[dict], None]
@@ -124,16 +124,17 @@ def _remote_state(api, repo_id: str, revision: str):
     from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
 
     try:
-        head = api.repo_info(repo_id, revision=revision).sha
+        # with its files' ids (``blobs=true``): one request for the head and its files
+        info = api.repo_info(repo_id, revision=revision, files_metadata=True)
         branch_exists = True
     except RepositoryNotFoundError:
         return None, {}, False
     except RevisionNotFoundError:
         if revision.startswith("refs/"):
             raise
-        head = api.repo_info(repo_id).sha
+        info = api.repo_info(repo_id, files_metadata=True)
         branch_exists = False
-    return head, remote_files(api, repo_id, head), branch_exists
+    return info.sha, sibling_files(info.siblings or []), branch_exists
 
 
 def _pr_base(plan: PushPlan, parent_commit: str | None) -> str | None:

@@ -156,6 +156,15 @@ def remote_files(api, repo_id: str, revision: str) -> dict[str, RemoteFile]:
     return files
 
 
+def sibling_files(siblings) -> dict[str, RemoteFile]:
+    """The files of a ``repo_info(..., files_metadata=True)`` answer, keyed by path."""
+    files = {}
+    for sibling in siblings:
+        sha = sibling.lfs.sha256 if sibling.lfs is not None else None
+        files[sibling.rfilename] = RemoteFile(sibling.rfilename, sibling.size, sibling.blob_id, sha)
+    return files
+
+
 def diff_folder(
     folder: str | os.PathLike,
     remote: dict[str, RemoteFile],

@@ -63,7 +63,7 @@ def served_by(hub, action):
     return result, list(hub.state.recent_requests)[start:]
 
 
-def test_an_unchanged_repush_reads_no_file_makes_no_commit_and_sends_two_reads(
+def test_an_unchanged_repush_reads_no_file_makes_no_commit_and_sends_one_request(
         tmp_path, model, api, alice_token, repo_name, hub, reads):
     repo_id = f"alice/{repo_name}"
     repo = ModelRepository.init(model, dst=tmp_path / "repo", repo_id=repo_id, license="mit")
@@ -79,8 +79,8 @@ def test_an_unchanged_repush_reads_no_file_makes_no_commit_and_sends_two_reads(
     assert again.no_change and again.commit_oid == first.commit_oid
     assert reads == [] and again.plan.local.bytes_read == 0
     assert [c.commit_id for c in api.list_repo_commits(repo_id)] == commits
-    # the remote branch's head and its file list: nothing else (no whoami, no card validation)
-    assert [method for method, _ in served] == ["GET", "GET"], served
+    # the remote branch's head with its files' ids: nothing else (no whoami, no card validation)
+    assert [method for method, _ in served] == ["GET"], served
     assert not any("/commit/" in path or "preupload" in path for _, path in served)
 
 
@@ -97,7 +97,7 @@ def test_a_changed_file_is_read_once_and_sent_alone(tmp_path, model, api, alice_
     assert result.files == ["notes.txt"] and reads == ["notes.txt"]
     posts = [path.rsplit("/", 2)[-2] for method, path in served if method == "POST"]
     assert posts == ["preupload", "commit"], served  # one upload-mode question, one commit
-    assert len(served) == 4, served  # plus the head and its file list
+    assert len(served) == 3, served  # plus the head with its files' ids
 
 
 def test_a_file_rewritten_in_the_clock_tick_of_its_read_is_read_again(tmp_path, model, alice_token, repo_name, reads):
