@@ -2,10 +2,11 @@
  * One notebook's link to hubmagic in its kernel: the `hubmagic` comm, kept across
  * kernel restarts and kernel changes.
  *
- * The target is registered on every kernel the notebook gets, so `%load_ext hubmagic`
- * (which opens a comm from the kernel) reaches the panel whenever it runs; when the
- * panel attaches to a kernel that may already have hubmagic, it opens a comm itself,
- * and a kernel without hubmagic closes it at once: that is how "not loaded" is known.
+ * The panel opens the comm: when it meets a kernel, and when a cell naming hubmagic
+ * runs while it is not loaded (the comm is queued behind that cell, so the kernel
+ * answers once `%load_ext hubmagic` ran). A kernel without hubmagic closes it at once:
+ * that is how "not loaded" is known. The target is also registered here, on every
+ * kernel the notebook gets, for a kernel that opens the comm itself.
  */
 
 import { ISessionContext } from '@jupyterlab/apputils';
@@ -80,8 +81,8 @@ export class HubConnection {
       });
       return;
     }
-    this._dispatch({ kind: 'probing' });
     const future = kernel.requestExecute({ code: '%load_ext hubmagic', store_history: false });
+    this._probe(); // queued behind the load: answered once hubmagic is there
     future.onReply = reply => {
       const content = reply.content;
       if (content.status === 'error') {
@@ -153,6 +154,7 @@ export class HubConnection {
     }
     // Registered again on every attach: a restart forgets the kernel's comms.
     kernel.registerCommTarget(COMM_TARGET, this._onKernelComm);
+    kernel.iopubMessage.connect(this._onIopub, this);
     this._dispatch({ kind: 'kernel', status: 'ready' });
     this._probe();
   }
@@ -161,8 +163,20 @@ export class HubConnection {
     this._dropComm(true);
     if (this._kernel && !this._kernel.isDisposed) {
       this._kernel.removeCommTarget(COMM_TARGET, this._onKernelComm);
+      this._kernel.iopubMessage.disconnect(this._onIopub, this);
     }
     this._kernel = null;
+  }
+
+  /** A cell naming hubmagic runs (`%load_ext hubmagic`, ...): ask again once it is done. */
+  private _onIopub(_: Kernel.IKernelConnection, msg: KernelMessage.IIOPubMessage): void {
+    if (
+      this._state.loaded === false &&
+      KernelMessage.isExecuteInputMsg(msg) &&
+      msg.content.code.includes('hubmagic')
+    ) {
+      this._probe();
+    }
   }
 
   /** Open a comm: a kernel with hubmagic answers with its state, one without closes it. */

@@ -4,9 +4,8 @@ The JupyterLab extension (``labextension/``) shows the kernel's ``NotebookSessio
 asks it to act; it never keeps state of its own. Every message either way is
 ``{"type", "version", "payload"}``:
 
-* kernel → panel: ``hello`` (when ``%load_ext hubmagic`` opens the comm), ``state`` (the
-  whole session, in answer to ``init``), ``update`` (the traits that changed), ``result``
-  (after each action: ``{"action", "ok", "message"}``, the message being what the magic
+* kernel → panel: ``state`` (the whole session, in answer to ``init``), ``update`` (the
+  traits that changed), ``result`` (after each action: ``{"action", "ok", "message"}``, the message being what the magic
   would have printed, or the error's paragraph), ``error`` (a message this kernel cannot
   read);
 * panel → kernel: ``init`` (with the notebook's ``hub:include``/``hub:exclude`` cell ids),
@@ -14,14 +13,16 @@ asks it to act; it never keeps state of its own. Every message either way is
   (``{"cells": [...]}``), ``cells`` (the notebook's whole choice, after one was taken
   back), ``figures`` (``{"include": [...], "exclude": [...]}``).
 
-Either side may open the comm: the panel opens one when it meets a kernel (a kernel
-without hubmagic closes it, which is how the panel knows to offer ``%load_ext``), and
-loading hubmagic opens one towards every panel already watching the kernel.
+The panel opens the comm: when it meets a kernel, and when a cell that names hubmagic
+runs while it is not loaded. A kernel without hubmagic closes it at once, which is how
+the panel knows to offer ``%load_ext``. The kernel never opens one itself: clients that
+are not the panel (nbclient, nbconvert, papermill) would warn about an unknown target.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 import time
@@ -42,7 +43,7 @@ _CHANNELS: dict[int, PanelChannel] = {}
 
 
 def open_panel_channel(shell) -> PanelChannel | None:
-    """Register the ``hubmagic`` comm target of ``shell``'s kernel and greet the panels.
+    """Register the ``hubmagic`` comm target of ``shell``'s kernel, for the panels to open.
 
     Does nothing outside a Jupyter kernel (a terminal IPython has no front end to talk to).
     """
@@ -79,19 +80,13 @@ class PanelChannel:
 
         comm.get_comm_manager().register_target(TARGET, self._on_open)
         self.session.observe(self._on_change, names=list(_TRAITS))
-        from hubmagic import __version__
-
-        # Panels already watching this kernel learn that hubmagic is here now.
-        self._adopt(comm.create_comm(target_name=TARGET, data=_message("hello", {"hubmagic_version": __version__})))
 
     def close(self) -> None:
         import comm
 
         self.session.unobserve(self._on_change, names=list(_TRAITS))
-        try:
+        with contextlib.suppress(KeyError):  # already gone
             comm.get_comm_manager().unregister_target(TARGET, self._on_open)
-        except KeyError:
-            pass
         for channel_comm in list(self.comms):
             channel_comm.close()
         self.comms.clear()

@@ -14,8 +14,20 @@ import shutil
 import time
 from pathlib import Path
 
-from conftest import ARTIFACTS, write_notebook
+import nbformat
 from huggingface_hub import HfApi
+
+# Not imported from conftest: with several test folders, `conftest` names whichever was
+# imported last.
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def write_notebook(path: Path, cells: list[str]) -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    nbformat.write(notebook, path)
+
 
 SLOW = 180_000  # ms: training and building a repository on a shared, loaded machine
 
