@@ -1,0 +1,130 @@
+"""A push's cost against the raw client's, on the same folder and the same local hub.
+
+Raw = ``HfApi.create_repo`` + ``upload_folder``; ours = ``publish_folder`` (secret scan,
+card check, remote diff, one commit with a parent), both to a fresh repository each
+round, rounds alternating. "Cold" pushes start without hubmagic's file cache (a folder
+never pushed); "warm" ones have it (a folder pushed before, to another repository).
+Then an unchanged re-push (time, bytes read, requests), and the large file's upload
+throughput against this machine's own sha256 and copy speed on the same bytes.
+Targets: push <= 1.10x raw; unchanged re-push: no commit, nothing read, < 0.3 s.
+
+    python benchmarks/push_cost.py [--large-mb 500] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import shutil
+import statistics
+import time
+from pathlib import Path
+
+from _bench import TOKEN, USER, local_hub, requests_during, write_random_file
+
+
+def small_folder(work: Path) -> Path:
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    from hubmagic.repository import ModelRepository
+
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    model = LogisticRegression(max_iter=500).fit(X, y)
+    return ModelRepository.init(model, data=X, labels=y, dst=work / "small", license="mit").path
+
+
+def forget_reads(folder: Path) -> None:
+    (folder / ".hubmagic" / "files.json").unlink(missing_ok=True)
+
+
+def compare(hub, folder: Path, case: str, rounds: int) -> dict:
+    from huggingface_hub import HfApi
+
+    from hubmagic.hub._publish import publish_folder
+
+    api = HfApi(endpoint=hub.endpoint, token=TOKEN)
+    times = {"raw": [], "ours, cold": [], "ours, warm": []}
+    served = {}
+
+    def raw(repo_id):
+        api.create_repo(repo_id)
+        api.upload_folder(repo_id=repo_id, folder_path=folder, ignore_patterns=[".hubmagic/*"])
+
+    def ours(repo_id, cold):
+        if cold:
+            forget_reads(folder)
+        return publish_folder(folder, repo_id, token=TOKEN)
+
+    publish_folder(folder, f"{USER}/{case}-warmup", token=TOKEN)  # imports, whoami, detectors
+    raw(f"{USER}/{case}-warmup-raw")
+    for i in range(rounds):
+        runs = [("raw", lambda r: raw(r)), ("ours, cold", lambda r: ours(r, True)),
+                ("ours, warm", lambda r: ours(r, False))]
+        for name, run in runs if i % 2 == 0 else runs[::-1]:
+            repo_id = f"{USER}/{case}-{name.replace(', ', '-')}-{i}"
+            _, seconds, requests = requests_during(hub, lambda run=run, repo_id=repo_id: run(repo_id))
+            times[name].append(seconds)
+            served[name] = requests
+    last = f"{USER}/{case}-ours-warm-{rounds - 1}"
+    again, seconds, requests = requests_during(hub, lambda: publish_folder(folder, last, token=TOKEN))
+    return {"times": {k: statistics.median(v) for k, v in times.items()},
+            "requests": {k: len([r for r in v if "agent-harnesses" not in r[1]]) for k, v in served.items()},
+            "repush": {"seconds": seconds, "requests": len(requests), "commit": not again.no_change,
+                       "bytes_read": again.plan.local.bytes_read}}
+
+
+def machine_speed(path: Path) -> tuple[float, float]:
+    """Seconds to sha256 ``path`` and to copy it beside itself (both from the page cache)."""
+    start = time.perf_counter()
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    hashing = time.perf_counter() - start
+    start = time.perf_counter()
+    shutil.copyfile(path, path.with_suffix(".copy"))
+    copying = time.perf_counter() - start
+    path.with_suffix(".copy").unlink()
+    return hashing, copying
+
+
+def report(case: str, size: int, result: dict) -> None:
+    t, n, again = result["times"], result["requests"], result["repush"]
+    print(f"{case} ({size / 1e6:.3f} MB):")
+    for name in ("raw", "ours, cold", "ours, warm"):
+        ratio = "" if name == "raw" else f"   ratio {t[name] / t['raw']:.2f}x raw"
+        print(f"  {name:<11} {t[name]:6.3f} s  {n[name]:2d} requests{ratio}")
+    print(f"  unchanged re-push: {again['seconds']:.3f} s, {again['requests']} requests, "
+          f"{again['bytes_read']} bytes read, {'a commit' if again['commit'] else 'no commit'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--large-mb", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    with local_hub() as (hub, work):
+        small = small_folder(work)
+        size = sum(p.stat().st_size for p in small.iterdir() if p.is_file())
+        report("small repository", size, compare(hub, small, "small", args.rounds))
+
+        large = work / "large"
+        shutil.copytree(small, large)
+        forget_reads(large)
+        write_random_file(large / "weights.bin", args.large_mb * 10**6)
+        size = sum(p.stat().st_size for p in large.iterdir() if p.is_file())
+        result = compare(hub, large, "large", args.rounds)
+        report("large repository", size, result)
+
+        hashing, copying = machine_speed(large / "weights.bin")
+        big = args.large_mb
+        push = result["times"]["ours, cold"]
+        print(f"throughput on {big} MB: sha256 {big / hashing:.0f} MB/s, copy {big / copying:.0f} MB/s, "
+              f"push (cold) {big / push:.0f} MB/s, raw client {big / result['times']['raw']:.0f} MB/s; "
+              f"push / (sha256 + copy) = {push / (hashing + copying):.2f}x")
+    print("targets: push <= 1.10x raw; unchanged re-push: no commit, 0 bytes read, < 0.3 s")
+
+
+if __name__ == "__main__":
+    main()
