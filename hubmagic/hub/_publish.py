@@ -125,10 +125,12 @@ def publish_folder(
             and nobody changed it since, and the push is refused only if a file it sends was
             changed on the remote since that push (``push_to_hub`` works this way).
         progress: called with ``{"phase", "bytes_done", "bytes_total", "path"}`` events:
-            ``"hashing"`` after each local file is hashed (over the bytes of all files),
-            ``"uploading"`` after each changed file's upload (over the bytes of the changed
-            files; a small file's bytes travel in the commit request itself), then
-            ``"committing"`` and ``"done"``.
+            ``"hashing"`` while the files are read for the secret scan and the Hub's hashes
+            (over the bytes of all files; a file unchanged since the last push is not read),
+            ``"uploading"`` while the changed files are sent (over their bytes; a small
+            file's bytes travel in the commit request itself), then ``"committing"`` and
+            ``"done"``. ``path`` names a file once it is done; events in between (a big
+            file, at most every 1% of the bytes) have ``path`` None.
 
     Returns:
         PushResult.
