@@ -119,7 +119,8 @@ def read_model_config(config: dict, repo_id: str) -> tuple[str, str]:
             f"{repo_id} has a config.json without sklearn.model.file, so hubmagic does not know which "
             "file holds the model. Is it a scikit-learn repository published with hubmagic or skops?"
         )
-    model_format = sklearn.get("model_format") or ("pickle" if file.endswith((".pkl", ".pickle", ".joblib")) else "skops")
+    pickled = file.endswith((".pkl", ".pickle", ".joblib"))
+    model_format = sklearn.get("model_format") or ("pickle" if pickled else "skops")
     return file, model_format
 
 

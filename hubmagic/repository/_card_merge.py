@@ -92,7 +92,8 @@ def merge_cards(base_text: str | None, mine_text: str | None, new_text: str) -> 
     mine_meta, mine_sec = split_card(mine_text)
     new_meta, new_sec = split_card(new_text)
     metadata = merge_metadata(base_meta, mine_meta, new_meta)
-    body = "".join(text if text.endswith("\n") else text + "\n" for _, text in merge_sections(base_sec, mine_sec, new_sec))
+    merged = merge_sections(base_sec, mine_sec, new_sec)
+    body = "".join(text if text.endswith("\n") else text + "\n" for _, text in merged)
     if not metadata:
         return body
     front = yaml.safe_dump(metadata, sort_keys=False, allow_unicode=True)

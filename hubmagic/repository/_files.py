@@ -77,7 +77,8 @@ def copy_figures(dst: Path, tmp: Path, old) -> list[dict]:
     if not old or not (dst / "figures").is_dir():
         return []
     shutil.copytree(dst / "figures", tmp / "figures")
-    return [{"name": p.stem, "path": f"figures/{p.name}", "caption": ""} for p in sorted((tmp / "figures").glob("*.png"))]
+    pngs = sorted((tmp / "figures").glob("*.png"))
+    return [{"name": p.stem, "path": f"figures/{p.name}", "caption": ""} for p in pngs]
 
 
 _GENERATED = {"config.json", "README.md", "train.py", "model.skops", "model.pkl"}
@@ -108,7 +109,9 @@ def carry_added_files(dst: Path, tmp: Path, old_state: dict, extra: list[Path], 
     return [rel for rel in added if (tmp / rel).is_file()]
 
 
-def render_card(model, config, tmp: Path, *, repo_id, metrics, license, figures, script_info, model_format, notebook=None) -> str:
+def render_card(
+    model, config, tmp: Path, *, repo_id, metrics, license, figures, script_info, model_format, notebook=None
+) -> str:
     from hubmagic.card import build_default_card
 
     trusted = config["sklearn"].get("trusted_types") if model_format == "skops" else None

@@ -72,7 +72,9 @@ class ModelRepository:
         return cls(path)
 
     @classmethod
-    def from_hub(cls, repo_id: str, dst=None, *, revision: str | None = None, token: str | None = None) -> ModelRepository:
+    def from_hub(
+        cls, repo_id: str, dst=None, *, revision: str | None = None, token: str | None = None
+    ) -> ModelRepository:
         """Download a published repository into ``dst`` (default ``./hub/<name>``) to edit and push it back.
 
         The downloaded commit becomes the base of the next push, so your push is refused
@@ -149,7 +151,9 @@ class ModelRepository:
         if data is not None:
             model_config.check_data(model, data)
         if labels is not None and data is None:
-            raise InvalidInputError("labels were given without data: pass the input they belong to, e.g. `data=X_test, labels=y_test`.")
+            raise InvalidInputError(
+                "labels were given without data: pass the input they belong to, e.g. `data=X_test, labels=y_test`."
+            )
         extra = [Path(p) for p in extra_files or []]
         for path in extra:
             if not path.is_file():
@@ -255,9 +259,13 @@ class ModelRepository:
             if not src.is_file():
                 raise InvalidInputError(f"Cannot add {str(src)!r}: no such file.")
             if src.name in (repo_state.STATE_DIR, "config.json", "README.md") or src.name == self.model_file:
-                raise InvalidInputError(f"Cannot add {src.name!r}: hubmagic generates that file; edit the repository's copy instead.")
+                raise InvalidInputError(
+                    f"Cannot add {src.name!r}: hubmagic generates that file; edit the repository's copy instead."
+                )
             if (self.path / src.name).exists() and not exist_ok:
-                raise InvalidInputError(f"{src.name!r} already exists in {self.path}; pass exist_ok=True to replace it.")
+                raise InvalidInputError(
+                    f"{src.name!r} already exists in {self.path}; pass exist_ok=True to replace it."
+                )
         state = self.state
         added = list(state["settings"].get("added_files", []))
         for src in sources:
@@ -296,7 +304,8 @@ class ModelRepository:
         files = self.files()
         lines.append("  " + "  ".join(f"{p} ({_sync.human_size(s)})" for p, s in files))
         settings = self.state["settings"]
-        lines.append(f"  task: {settings.get('task') or self.config.get('sklearn', {}).get('task')}; format: {self.model_format}")
+        task = settings.get("task") or self.config.get("sklearn", {}).get("task")
+        lines.append(f"  task: {task}; format: {self.model_format}")
         missing = self.card_warnings()
         if missing:
             lines.append("  missing: " + "; ".join(missing))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hubmagic.repository import _state as repo_state
-from hubmagic.hub._endpoint import get_endpoint
 from hubmagic.errors import HubMagicError
+from hubmagic.hub._endpoint import get_endpoint
 from hubmagic.hub._sync import FolderDiff, diff_folder, human_size, local_paths, remote_files
+from hubmagic.repository import _state as repo_state
 
 
 @dataclass

@@ -129,7 +129,8 @@ def test_anonymous_pickle_load_is_refused(tmp_path, alice_token, repo_name, monk
     repo_id = f"alice/{repo_name}"
     with monkeypatch.context() as elsewhere:
         elsewhere.setenv("HF_HOME", str(tmp_path / "other-machine"))
-        publish_model(tmp_path, LogisticRegression(max_iter=500, C=0.37).fit(X, y), repo_id, alice_token, model_format="pickle")
+        model = LogisticRegression(max_iter=500, C=0.37).fit(X, y)
+        publish_model(tmp_path, model, repo_id, alice_token, model_format="pickle")
     monkeypatch.delenv("HF_TOKEN", raising=False)
     from huggingface_hub import constants
 

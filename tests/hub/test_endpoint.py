@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import hubmagic
-from hubmagic.hub._endpoint import get_endpoint, hf_api, use_endpoint
 from hubmagic.errors import InvalidInputError
+from hubmagic.hub._endpoint import get_endpoint, hf_api, use_endpoint
 
 
 @pytest.fixture

@@ -33,7 +33,9 @@ def make_folder(root: Path) -> Path:
     (folder / "README.md").write_text(CARD)
     (folder / "config.json").write_text(json.dumps({"sklearn": {"model": {"file": "model.skops"}}}))
     (folder / "model.skops").write_bytes(b"PK\x03\x04" + bytes(range(256)) * 12)
-    (folder / "train.py").write_text("from sklearn.linear_model import LogisticRegression\nmodel = LogisticRegression()\n")
+    (folder / "train.py").write_text(
+        "from sklearn.linear_model import LogisticRegression\nmodel = LogisticRegression()\n"
+    )
     return folder
 
 
@@ -65,7 +67,8 @@ def test_first_push_creates_the_repo_in_one_commit_and_remembers_it(folder, api,
     assert result.commit_oid == history[0].commit_id
     assert result.commit_url == f"{hub.endpoint}/{repo_id}/commit/{result.commit_oid}"
     assert sorted(result.files) == ["README.md", "config.json", "model.skops", "train.py"]
-    assert sorted(api.list_repo_files(repo_id)) == [".gitattributes", "README.md", "config.json", "model.skops", "train.py"]
+    expected = [".gitattributes", "README.md", "config.json", "model.skops", "train.py"]
+    assert sorted(api.list_repo_files(repo_id)) == expected
     state = json.loads(state_path(folder).read_text())
     assert result.commit_oid in json.dumps(state)
     assert not any(".hubmagic" in f for f in api.list_repo_files(repo_id))
@@ -107,7 +110,8 @@ def test_a_file_deleted_locally_is_deleted_remotely_in_the_same_commit(folder, a
     result = publish_folder(folder, repo_id, token=alice_token)
 
     assert result.deleted == ["train.py"] and "notes.md" in result.files
-    assert sorted(api.list_repo_files(repo_id)) == [".gitattributes", "README.md", "config.json", "model.skops", "notes.md"]
+    expected = [".gitattributes", "README.md", "config.json", "model.skops", "notes.md"]
+    assert sorted(api.list_repo_files(repo_id)) == expected
     assert len(commits(api, repo_id)) == 3
 
 
@@ -346,9 +350,8 @@ def test_a_403_from_the_hub_becomes_a_no_write_access_error(folder, api, alice_t
 
     repo_id = f"alice/{repo_name}"
     publish_folder(folder, repo_id, token=alice_token)
-    with pytest.raises(AuthenticationError) as err:
-        with translate_errors("push to", repo_id, publishing=True):
-            hf_api(bob_token).upload_file(path_or_fileobj=b"x", path_in_repo="x.txt", repo_id=repo_id)
+    with pytest.raises(AuthenticationError) as err, translate_errors("push to", repo_id, publishing=True):
+        hf_api(bob_token).upload_file(path_or_fileobj=b"x", path_in_repo="x.txt", repo_id=repo_id)
     assert f"No write access to {repo_id}" in str(err.value) and "Nothing was published" in str(err.value)
     assert "x.txt" not in api.list_repo_files(repo_id)
 
@@ -439,7 +442,8 @@ def test_progress_events_count_the_bytes_hashed_then_uploaded(folder, api, alice
 
     # The upload reused the plan's hashes: the Hub holds the model under its true sha256.
     [model] = [f for f in api.list_repo_tree(repo_id) if f.path == "model.skops"]
-    assert model.lfs is not None and model.lfs.sha256 == hashlib.sha256((folder / "model.skops").read_bytes()).hexdigest()
+    expected = hashlib.sha256((folder / "model.skops").read_bytes()).hexdigest()
+    assert model.lfs is not None and model.lfs.sha256 == expected
 
     events.clear()
     (folder / "README.md").write_text(CARD + "\nSecond version.\n")
