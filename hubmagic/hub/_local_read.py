@@ -129,6 +129,20 @@ class _ParallelHashes:
             self.pending = None
 
 
+def cached_files(folder: Path, paths: list[str]) -> dict[str, LocalFile]:
+    """The hashes the cache still vouches for (what ``status`` compares without reading)."""
+    cached, known = repo_state.read_file_cache(folder), {}
+    for rel in paths:
+        try:
+            st = os.stat(Path(folder, rel))
+        except OSError:
+            continue
+        entry = cached.get(rel)
+        if _trusted(entry, st):
+            known[rel] = LocalFile(rel, st.st_size, entry.get("blob"), entry["sha256"])
+    return known
+
+
 def save(folder: Path, read: LocalRead) -> None:
     """Remember what a successful push read (called only then: a refused push changes no file)."""
     if read.cache != repo_state.read_file_cache(folder):

@@ -74,5 +74,8 @@ def repository_status(repo, *, token=None, revision=None) -> RepositoryStatus:
     except HubMagicError as exc:
         status.notes.append(f"Could not compare with the remote: {exc}")
         return status
-    status.diff = diff_folder(repo.path, remote, local_paths(repo.path))
+    from hubmagic.hub._local_read import cached_files
+
+    paths = local_paths(repo.path)  # the push's file cache spares a re-read of a big model
+    status.diff = diff_folder(repo.path, remote, paths, local=cached_files(repo.path, paths))
     return status

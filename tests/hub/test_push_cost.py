@@ -241,3 +241,16 @@ def test_a_300_mb_model_goes_through_init_and_push_with_rss_growing_less_than_20
     assert {"hashing", "uploading"} <= set(measured["phases"])  # progress inside the big file
     [entry] = [f for f in api.list_repo_tree(repo_id) if f.path == "model.skops"]
     assert entry.lfs is not None and entry.size == (tmp_path / "repo" / "model.skops").stat().st_size
+
+
+def test_status_after_a_push_reads_no_unchanged_file(tmp_path, model, alice_token, repo_name, reads):
+    repo = ModelRepository.init(model, dst=tmp_path / "repo", repo_id=f"alice/{repo_name}")
+    settle()
+    repo.push(token=alice_token)
+    (repo.path / "notes.txt").write_text("new\n")
+    reads.clear()
+
+    status = repo.status(token=alice_token)
+
+    assert [p for p, _ in status.diff.added] == ["notes.txt"] and not status.diff.modified
+    assert reads == ["notes.txt"]

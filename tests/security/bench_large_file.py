@@ -51,7 +51,7 @@ def main() -> None:
         _scan_secrets(folder, ["missing.txt"], None, redact=False)  # detect-secrets set-up, not timed
         token = "hf_" + "Zq7" * 11 + "x"  # the pushing user's token (not in the file)
         start = time.perf_counter()
-        findings = _scan_secrets(folder, [path.name], token, redact=False)
+        findings = _scan_secrets(folder, [path.name], token, redact=False).findings
         elapsed = time.perf_counter() - start
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"{hubmagic.__file__}: {path.name} {size / 1e6:.0f} MB scanned in {elapsed:.1f} s "
