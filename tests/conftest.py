@@ -56,6 +56,27 @@ def pytest_unconfigure(config):
         shutil.rmtree(root, ignore_errors=True)
 
 
+# What `use_local_hub`, `%hub_local` and `%hub_login` change in this process. A test that
+# points the process at a hub of its own must not leave the next test talking to it, or
+# sending its token to the shared hub.
+_PROCESS_HUB_SETTINGS = ("HF_TOKEN", "HF_ENDPOINT", "HUBMAGIC_LOCALHUB_ENDPOINT", "HUBMAGIC_LOCALHUB_TOKEN", "HF_HOME")
+
+
+@pytest.fixture(autouse=True)
+def _restore_process_hub():
+    before = {key: os.environ.get(key) for key in _PROCESS_HUB_SETTINGS}
+    yield
+    for key, value in before.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    if os.environ.get("HF_ENDPOINT") and before["HF_ENDPOINT"] is not None:
+        from hubmagic.hub._endpoint import use_endpoint
+
+        use_endpoint(before["HF_ENDPOINT"])  # also the client's module-level constants
+
+
 @pytest.fixture(scope="session")
 def hub():
     """The running ``hubmagic.localhub.LocalHub`` (``.endpoint``, ``.data_dir``)."""
