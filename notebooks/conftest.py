@@ -14,6 +14,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
+
 _STATE: dict = {}
 
 
@@ -25,9 +27,13 @@ def pytest_configure(config):
     (ipython_dir / "profile_default" / "ipython_config.py").write_text(
         f"c.HubMagics.dst_root = {str(root / 'repositories')!r}\n", encoding="utf-8"
     )
-    os.environ["IPYTHONDIR"] = str(ipython_dir)
-    os.environ.setdefault("OMP_NUM_THREADS", "1")  # kernels and train.py runs share 2 cores
-    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+    # Only nbval's kernels get this profile (see pytest_runtest_setup): kernels other tests
+    # start must not find these notebooks' repositories under their `hub/`.
+    _STATE["kernel_env"] = {
+        "IPYTHONDIR": str(ipython_dir),
+        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),  # kernels and train.py share 2 cores
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    }
     if "HUBMAGIC_LOCALHUB_ENDPOINT" not in os.environ:  # run alone (pytest notebooks): our own hub
         from hubmagic.localhub import LocalHub
 
@@ -41,6 +47,21 @@ def pytest_configure(config):
             "HF_HOME": str(root / "hf-home"),
         })
         os.environ.pop("HF_TOKEN", None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before nbval starts a notebook's kernel (in its first cell's setup): the kernel's environment."""
+    _STATE["saved_env"] = {key: os.environ.get(key) for key in _STATE["kernel_env"]}
+    os.environ.update(_STATE["kernel_env"])
+
+
+def pytest_runtest_teardown(item, nextitem):
+    for key, value in _STATE.pop("saved_env", {}).items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 def pytest_unconfigure(config):

@@ -13,7 +13,9 @@ from hubmagic.runner import run_notebook
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
-def test_quickstart_publishes_to_a_local_hub(tmp_path):
+def test_quickstart_publishes_to_a_local_hub(tmp_path, monkeypatch):
+    # A profile of its own: notebooks/conftest.py gives nbval's kernels one that moves `hub/`.
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
     workdir = tmp_path / "work"
     workdir.mkdir()
     data_dir = tmp_path / "hub-data"
