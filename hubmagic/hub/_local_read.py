@@ -14,7 +14,9 @@ would otherwise keep its mtime and look unchanged).
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.metadata
 import json
 import os
 import threading
@@ -41,12 +43,21 @@ class LocalRead:
     cache: dict = field(default_factory=dict, repr=False)
 
 
-def scan_key(known_secrets) -> str:
-    """What a cached "no secrets" depends on: hubmagic's version and the user's tokens (hashed)."""
+@functools.cache
+def _scanner_version() -> str:
     import hubmagic
     from hubmagic.secrets.scanner import STREAM_THRESHOLD
 
-    material = json.dumps([hubmagic.__version__, STREAM_THRESHOLD, sorted(set(known_secrets))])
+    try:
+        detectors = importlib.metadata.version("detect-secrets")
+    except importlib.metadata.PackageNotFoundError:
+        detectors = "?"
+    return f"{hubmagic.__version__}|{detectors}|{STREAM_THRESHOLD}"
+
+
+def scan_key(known_secrets) -> str:
+    """What a cached "no secrets" depends on: the scanner's versions and the user's tokens (hashed)."""
+    material = json.dumps([_scanner_version(), sorted(set(known_secrets))])
     return hashlib.sha256(material.encode()).hexdigest()
 
 
