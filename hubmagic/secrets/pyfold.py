@@ -13,6 +13,8 @@ import io
 import tokenize
 from collections.abc import Iterator
 
+from hubmagic.secrets.python_redact import assigned_name
+
 _MAX_LENGTH = 10_000  # a fold that grows beyond this ("x" * 10**9) is not a credential
 
 
@@ -92,12 +94,9 @@ def _target(node: ast.AST, parents: dict) -> str:
     if isinstance(parent, (ast.Assign, ast.AnnAssign)):
         targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
         for target in targets:
-            if isinstance(target, ast.Name):
-                return target.id
-            if isinstance(target, ast.Attribute):
-                return target.attr
-            if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
-                return str(target.slice.value)
+            name = assigned_name(target)
+            if name is not None:
+                return name
     if isinstance(parent, ast.keyword) and parent.arg:
         return parent.arg
     if isinstance(parent, ast.Dict) and node in parent.values:

@@ -57,7 +57,8 @@ def _string_nodes(tree: ast.AST, text: str):
     return nodes
 
 
-def _name_of(target: ast.AST) -> str | None:
+def assigned_name(target: ast.AST) -> str | None:
+    """The name an assignment target gives: ``x``, ``self.x``, ``d["x"]``."""
     if isinstance(target, ast.Name):
         return target.id
     if isinstance(target, ast.Attribute):
@@ -82,16 +83,16 @@ def _target_name(node: ast.AST, parents: dict) -> str | None:
 def _name_given_by(parent: ast.AST, child: ast.AST) -> str | None:
     """The name ``parent`` gives the value ``child``, if it gives one."""
     if isinstance(parent, ast.Assign):
-        return _name_of(parent.targets[0])
+        return assigned_name(parent.targets[0])
     if isinstance(parent, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
-        return _name_of(parent.target)
+        return assigned_name(parent.target)
     if isinstance(parent, ast.keyword):
         return parent.arg
     if isinstance(parent, ast.Dict) and child in parent.values:
         key = parent.keys[parent.values.index(child)]
         return str(key.value) if isinstance(key, ast.Constant) else None
     if isinstance(parent, ast.Compare):
-        return _name_of(parent.left)
+        return assigned_name(parent.left)
     if isinstance(parent, ast.arguments):
         positional = parent.posonlyargs + parent.args
         if child in parent.defaults:

@@ -7,13 +7,14 @@ the network faults come from the shared fault-injecting proxy (``tests/faults/pr
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from pathlib import Path
 
 import pytest
-from faults.proxy import FaultyProxy, is_commit, is_lfs_upload
+from faults.conftest import digest
+from faults.conftest import write_folder as make_folder
+from faults.proxy import is_commit, is_lfs_upload
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
@@ -21,27 +22,6 @@ from sklearn.tree import DecisionTreeClassifier
 import hubmagic
 from hubmagic.errors import HubMagicError, PublishError, RemoteChangedError
 from hubmagic.hub._publish import publish_folder
-
-
-@pytest.fixture
-def proxy(hub, monkeypatch):
-    """hubmagic talks to the hub through the proxy (it reads HF_ENDPOINT at call time)."""
-    faulty = FaultyProxy(hub.endpoint)
-    monkeypatch.setenv("HF_ENDPOINT", faulty.endpoint)
-    yield faulty
-    faulty.close()
-
-
-def make_folder(root: Path, files: dict[str, bytes]) -> Path:
-    for name, data in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_bytes(data)
-    return root
-
-
-def digest(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and ".hubmagic" not in p.parts}
 
 
 def remote_contents(api, repo_id) -> dict[str, bytes]:
