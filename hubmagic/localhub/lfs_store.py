@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import math
 import os
 import secrets
 import tempfile
@@ -89,7 +90,7 @@ class LfsStore:
 
     def href(self, base_url: str, action: str, repo_type: str, repo_id: str, oid: str, size: int) -> dict:
         """A batch-API action (``upload``/``download``) whose href works for ``href_seconds``."""
-        expires = int(time.time() + self.href_seconds)
+        expires = math.ceil(time.time() + self.href_seconds)  # never shorter than href_seconds
         signature = self._signature(action, repo_type, repo_id, oid, size, expires)
         return {"href": f"{base_url}/lfs-{action}/{repo_type}/{repo_id}/{oid}/{size}/{expires}/{signature}",
                 "expires_in": int(self.href_seconds)}

@@ -187,11 +187,12 @@ def test_gated_repo_gates_lfs_downloads(hub, api, bob_token, repo_name):
 
 def test_expired_or_altered_hrefs_are_refused(tmp_path):
     token = "hf_" + "e" * 34
-    with LocalHub(tmp_path / "hub", users={"erin": token}, lfs_href_seconds=1) as hub:
+    with LocalHub(tmp_path / "hub", users={"erin": token}) as hub:
         api = HfApi(endpoint=hub.endpoint, token=token)
         repo_id = api.create_repo("short-links").repo_id
         data, oid = _lfs_file(b"\x00expiring" + os.urandom(300))
         api.upload_file(path_or_fileobj=data, path_in_repo="w.bin", repo_id=repo_id)
+        hub.state.lfs.href_seconds = 2  # links from now on live 2-3 s (the set-up time does not count)
         download = _download_href(hub.endpoint, repo_id, oid, len(data), token)
         other, other_oid = _lfs_file(b"\x00not yet uploaded" + os.urandom(300))
         upload = _batch(hub.endpoint, repo_id, "upload", other_oid, len(other), token).json()
@@ -205,13 +206,14 @@ def test_expired_or_altered_hrefs_are_refused(tmp_path):
         bob_repo = "/".join(download.split("/")[:-6]).replace(repo_id, "erin/elsewhere")
         assert get_session().get(bob_repo + "/" + "/".join(download.split("/")[-4:])).status_code in (403, 404)
 
-        time.sleep(2.1)
+        time.sleep(3.1)
         response = get_session().get(download)
         assert response.status_code == 403
         assert "expired" in response.json()["error"] and "again" in response.json()["error"]
         response = get_session().put(upload, content=other)
         assert response.status_code == 403 and "expired" in response.json()["error"]
         # A fresh batch gives a working link again.
+        hub.state.lfs.href_seconds = 3600
         assert get_session().get(_download_href(hub.endpoint, repo_id, oid, len(data), token)).content == data
 
 
