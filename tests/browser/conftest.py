@@ -23,6 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import requests
+from lab_helpers import app_path, run_all_cells
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -111,11 +112,8 @@ def open_notebook(jupyter_server):
 
     def open_it(page, app: str, name: str, cells: list[str]) -> None:
         write_notebook(jupyter_server["root"] / name, cells)
-        path = f"lab/tree/{name}" if app == "lab" else f"notebooks/{name}"
-        page.goto(f"{jupyter_server['url']}/{path}?token={jupyter_server['token']}")
+        page.goto(f"{jupyter_server['url']}/{app_path(app, name)}?token={jupyter_server['token']}")
         page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
-        # cells run while the kernel starts are queued by the front end
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        run_all_cells(page)
 
     return open_it

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 from huggingface_hub import HfApi
+from lab_helpers import app_path, run_all_cells
 
 # Not imported from conftest: with several test folders, `conftest` names whichever was
 # imported last.
@@ -68,7 +69,7 @@ def test_the_hub_panel_follows_the_notebook_and_publishes(jupyter_server, notebo
     write_notebook(lab["root"] / "panel-second.ipynb", ["1 + 1"])
     api = HfApi(endpoint=hub.endpoint, token=alice_token)
 
-    page.goto(f"{lab['url']}/lab/tree/panel-first.ipynb?token={lab['token']}")
+    page.goto(f"{lab['url']}/{app_path('lab', 'panel-first.ipynb')}?token={lab['token']}")
     page.locator('.jp-SideBar.jp-mod-right .lm-TabBar-tab[data-id="hubmagic-panel"]').click()
     panel = page.locator("#hubmagic-panel")
     # A fresh kernel has no hubmagic: the panel says how to load it.
@@ -77,7 +78,7 @@ def test_the_hub_panel_follows_the_notebook_and_publishes(jupyter_server, notebo
     assert "panel-first.ipynb" in panel.locator(".hubmagic-notebook").inner_text()
 
     # Train and %hub_init: the panel lists the files; the cells train.py keeps are marked.
-    run_menu(page, "Run", "Run All Cells")
+    run_all_cells(page)
     panel.locator('.hubmagic-files tr[data-path="train.py"]').wait_for(timeout=SLOW)
     for path in ("model.skops", "config.json", "README.md"):
         assert panel.locator(f'.hubmagic-files tr[data-path="{path}"]').count() == 1
