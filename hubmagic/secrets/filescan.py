@@ -79,7 +79,7 @@ def scan_file(path: Path, relative: str, known, stream_threshold: int, on_chunk=
     if budget.truncated:
         logger.warning("%s: decompressed data over %d MiB was not scanned: %s", relative, DECODE_LIMIT >> 20,
                        ", ".join(budget.truncated))
-    findings += search.findings(relative, {f.secret for f in findings})
+    findings += search.findings(relative, {f.secret for f in findings}, source=path)
     return findings + _name_findings(relative, known)
 
 

@@ -33,7 +33,12 @@ def _base64_needles(raw: bytes) -> list[bytes]:
 
 
 class TokenSearch:
-    """Feed a file's chunks in order; ``findings`` says where each token first appears."""
+    """Feed a file's chunks in order; ``findings`` says where each token first appears.
+
+    The search costs one ``find`` per needle over each chunk and copies nothing but the
+    few bytes at a chunk boundary. Lines are counted only for a token found, from the
+    file itself (``findings(..., source=path)``): a model's gigabytes are not counted.
+    """
 
     def __init__(self, tokens) -> None:
         needles: dict[bytes, tuple[str, str]] = {}
@@ -48,28 +53,59 @@ class TokenSearch:
         self._needles = needles
         self._tokens = len({token for token, _ in needles.values()})
         self._keep = max((len(n) for n in needles), default=1) - 1
-        self._tail = b""
-        self._lines = 0  # newlines before the tail
-        self.found: dict[str, tuple[int, str]] = {}
+        self._tail = b""  # the last bytes fed, at most a needle's length minus one
+        self._offset = 0  # bytes fed before the current chunk
+        self.found: dict[str, tuple[int, str]] = {}  # token -> (byte offset, label)
 
     def feed(self, chunk: bytes) -> None:
         if len(self.found) == self._tokens:
             return  # every token found (or none to look for): the rest of the file is not searched
-        window = self._tail + chunk
+        # a needle that starts in the tail ends in this chunk's first bytes
+        seam, seam_at = self._tail + chunk[: self._keep], self._offset - len(self._tail)
         for needle, (token, label) in self._needles.items():
             if token in self.found:
                 continue
-            at = window.find(needle)
+            at = seam.find(needle)
             if at >= 0:
-                self.found[token] = (self._lines + window.count(b"\n", 0, at) + 1, label)
-        cut = max(len(window) - self._keep, 0)
-        self._lines += window.count(b"\n", 0, cut)
-        self._tail = window[cut:]
+                self.found[token] = (seam_at + at, label)
+                continue
+            at = chunk.find(needle)
+            if at >= 0:
+                self.found[token] = (self._offset + at, label)
+        self._offset += len(chunk)
+        if not self._keep:
+            self._tail = b""
+        elif len(chunk) >= self._keep:
+            self._tail = chunk[-self._keep :]
+        else:
+            self._tail = (self._tail + chunk)[-self._keep :]
 
-    def findings(self, file: str, already=frozenset()) -> list[Finding]:
-        """Tokens found, except those another view of the file reported (``already``)."""
+    def findings(self, file: str, already=frozenset(), *, source=None) -> list[Finding]:
+        """Tokens found, except those another view of the file reported (``already``).
+
+        ``source`` is the file that was fed (to number the lines); without it, line 1.
+        """
+        found = {token: where for token, where in self.found.items() if token not in already}
+        lines = _line_numbers(source, sorted(at for at, _ in found.values())) if source and found else {}
         return [
-            Finding(file, line, OWN_TOKEN_BYTES_KIND, token, where=label)
-            for token, (line, label) in self.found.items()
-            if token not in already
+            Finding(file, lines.get(at, 1), OWN_TOKEN_BYTES_KIND, token, where=label)
+            for token, (at, label) in found.items()
         ]
+
+
+def _line_numbers(path, offsets: list[int]) -> dict[int, int]:
+    """``{offset: line}`` for sorted byte ``offsets`` of the file at ``path`` (read up to the last)."""
+    lines, done, read = {}, 0, 0
+    try:
+        with open(path, "rb") as handle:
+            for at in offsets:
+                while read < at:
+                    chunk = handle.read(min(1 << 20, at - read))
+                    if not chunk:
+                        break
+                    done += chunk.count(b"\n")
+                    read += len(chunk)
+                lines[at] = done + 1
+    except OSError:
+        pass
+    return lines
