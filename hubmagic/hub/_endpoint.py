@@ -9,7 +9,12 @@ calls made by the user go to the same hub.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
+import threading
+import warnings
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
@@ -81,6 +86,11 @@ def library_version() -> str:
 def hf_api(token: str | None = None):
     """An ``HfApi`` for the current endpoint that identifies itself as hubmagic.
 
+    Within ``one_card_check()`` it asks the Hub to validate a card's metadata once per
+    content: a push validates README.md before it creates anything, and ``create_commit``
+    would send the same request again (the raw client validates a README twice per
+    ``upload_folder``).
+
     Args:
         token: a Hugging Face token; ``None`` lets the client find one
             (``HF_TOKEN``, then the file written by ``huggingface_hub.login()``).
@@ -88,11 +98,48 @@ def hf_api(token: str | None = None):
     Returns:
         ``huggingface_hub.HfApi``.
     """
-    from huggingface_hub import HfApi
-
-    return HfApi(
+    return _client_class()(
         endpoint=get_endpoint(),
         token=token,
         library_name=LIBRARY_NAME,
         library_version=library_version(),
     )
+
+
+_CARDS = threading.local()  # .valid: {(endpoint, repo type, card sha256): the Hub's warnings} in a push
+
+
+@contextmanager
+def one_card_check():
+    """Within this block (one push, in this thread), the Hub validates each card content once."""
+    outer = getattr(_CARDS, "valid", None)
+    _CARDS.valid = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _CARDS.valid = outer
+
+
+@functools.cache
+def _client_class():
+    """Defined on first use: huggingface_hub is imported when a call needs it, not with hubmagic."""
+    from huggingface_hub import HfApi
+
+    class HubClient(HfApi):
+        """``HfApi`` that asks the Hub once per card within ``one_card_check()``."""
+
+        def _validate_yaml(self, content: str, *, repo_type: str | None = None, token=None):
+            valid = getattr(_CARDS, "valid", None)
+            if valid is None:
+                return super()._validate_yaml(content, repo_type=repo_type, token=token)
+            key = (self.endpoint, repo_type or "model", hashlib.sha256(content.encode()).hexdigest())
+            if key not in valid:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    super()._validate_yaml(content, repo_type=repo_type, token=token)  # raises if invalid
+                valid[key] = [(w.message, w.category) for w in caught]
+            for message, category in valid[key]:  # as the Hub's answer gives them, each time
+                warnings.warn(message, category, stacklevel=2)
+            return None
+
+    return HubClient

@@ -5,6 +5,9 @@ token, scan the files for secrets, validate the card metadata, compare the folde
 the remote (read-only calls), and only then create the repo/branch and send ONE commit
 whose ``parent_commit`` is the commit this folder last pushed or pulled. A remote that
 moved in between is refused by the Hub (HTTP 412) and reported as ``RemoteChangedError``.
+A first push to ``main`` (the folder never saw this repository) creates the repository
+right after the card check instead, as the raw client does: a new repository has nothing
+to compare with, so this spares a request without publishing anything early.
 
 The remote mirrors the folder: files that were deleted locally are deleted on the Hub in
 the same commit (restricted to the files selected by ``allow_patterns`` /
@@ -41,12 +44,12 @@ from hubmagic.errors import (
     SecretsFoundError,
 )
 from hubmagic.hub import _local_read as local_read
-from hubmagic.hub._endpoint import get_endpoint, hf_api
+from hubmagic.hub._endpoint import get_endpoint, hf_api, one_card_check
 from hubmagic.hub._identity import account, check_repo_id, full_repo_id, resolve_token
 from hubmagic.hub._publish_commit import initial_commit, send_commit
 from hubmagic.hub._push_plan import Progress, PushPlan, emit, make_plan
 from hubmagic.hub._remote_errors import translate_errors
-from hubmagic.hub._sync import local_paths
+from hubmagic.hub._sync import local_paths, sibling_files
 from hubmagic.model import _trust as trust
 from hubmagic.repository import _state as repo_state
 
@@ -141,17 +144,34 @@ def publish_folder(
 
     >>> publish_folder("hub/iris", "alice/iris", commit_message="First model")  # doctest: +SKIP
     """
+    with one_card_check():  # the card is validated before anything is created, not again by the commit
+        return _publish(folder, repo_id, token=token, private=private, create_pr=create_pr, revision=revision,
+                        commit_message=commit_message, commit_description=commit_description,
+                        allow_patterns=allow_patterns, ignore_patterns=ignore_patterns, create_remote=create_remote,
+                        parent_commit=parent_commit, dry_run=dry_run, redact=redact, overwrite=overwrite,
+                        mirror=mirror, progress=progress)
+
+
+def _publish(folder, repo_id, *, token, private, create_pr, revision, commit_message, commit_description,
+             allow_patterns, ignore_patterns, create_remote, parent_commit, dry_run, redact, overwrite, mirror,
+             progress) -> PushResult:
     api, plan = _checked_plan(folder, repo_id, token=token, create_pr=create_pr, revision=revision,
                               allow_patterns=allow_patterns, ignore_patterns=ignore_patterns,
                               dry_run=dry_run, redact=redact, progress=progress)
+    result = PushResult(repo_id=plan.repo_id, repo_url=f"{plan.endpoint}/{plan.repo_id}", revision=plan.revision,
+                        dry_run=dry_run, plan=plan)
+    remote = None
+    if not dry_run and create_remote and parent_commit is None and _first_push_to_main(plan):
+        plan.card_check = _validate_card(api, plan.folder, plan.paths, token, raise_invalid=True)
+        remote = _create_first(api, plan, private, result)
     make_plan(api, plan, allow_patterns=allow_patterns, ignore_patterns=ignore_patterns,
-              parent_commit=parent_commit, overwrite=overwrite, mirror=mirror)
-    if dry_run or "README.md" in plan.uploads:  # the Hub validated the card it already has
+              parent_commit=parent_commit, overwrite=overwrite, mirror=mirror, remote=remote)
+    if plan.card_check:
+        pass  # validated before the repository was created
+    elif dry_run or "README.md" in plan.uploads:  # the Hub validated the card it already has
         plan.card_check = _validate_card(api, plan.folder, plan.paths, token, raise_invalid=not dry_run)
     else:
         plan.card_check = "unchanged"
-    result = PushResult(repo_id=plan.repo_id, repo_url=f"{plan.endpoint}/{plan.repo_id}", revision=plan.revision,
-                        dry_run=dry_run, plan=plan)
     if dry_run:
         result.files, result.deleted, result.no_change = plan.uploads, plan.deletions, plan.no_change
         result.report = plan.report()
@@ -219,6 +239,36 @@ def _api(token: str | None, *, fresh: bool = False):
     if fresh or key not in _APIS:
         _APIS[key] = hf_api(token)
     return _APIS[key]
+
+
+def _first_push_to_main(plan: PushPlan) -> bool:
+    """A push of the owner to ``main`` from a folder that never pushed to or pulled from this repository."""
+    return (plan.owns and not plan.create_pr and plan.revision == "main"
+            and not repo_state.known_commits(plan.folder, plan.endpoint, plan.repo_id))
+
+
+def _create_first(api, plan: PushPlan, private, result: PushResult):
+    """Create the repository, then read its head: ``(head, files, True)``, or None if it could not be created.
+
+    On a first push the repository is usually new: creating it first spares the request
+    that would find it missing (the raw client does the same). The Hub answers 409 when it
+    exists (and 401/402/403 when the token may not create it, though it may write to it):
+    then the push looks at the remote as any other push does. The new repository's head
+    is its initial commit, the parent of the push; a first push that lands in between is
+    seen here, and the push is refused as for any remote holding files it never saw.
+    """
+    from huggingface_hub.errors import HfHubHTTPError
+
+    with translate_errors("push to", plan.repo_id, revision=plan.revision, publishing=True):
+        try:
+            url = api.create_repo(plan.repo_id, private=private, exist_ok=False)
+        except HfHubHTTPError as exc:
+            if getattr(exc.response, "status_code", None) in (401, 402, 403, 409):
+                return None
+            raise
+        result.repo_url = str(url)
+        info = api.repo_info(plan.repo_id, revision=plan.revision, files_metadata=True)
+    return info.sha, sibling_files(info.siblings or []), True
 
 
 def _carry_out(api, plan: PushPlan, result: PushResult, *, private, create_remote, commit_message,

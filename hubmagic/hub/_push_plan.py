@@ -93,10 +93,13 @@ class PushPlan:
 
 
 def make_plan(api, plan: PushPlan, *, allow_patterns=None, ignore_patterns=None, parent_commit: str | None = None,
-              overwrite: bool = False, mirror: bool = True) -> PushPlan:
-    """Fill ``plan`` (folder, target, paths, local read and checks already set) from the remote; read-only."""
+              overwrite: bool = False, mirror: bool = True, remote: tuple | None = None) -> PushPlan:
+    """Fill ``plan`` (folder, target, paths, local read and checks already set) from the remote; read-only.
+
+    ``remote`` is ``(head, files, branch exists)`` when the caller has just read it.
+    """
     with translate_errors("push to", plan.repo_id, revision=plan.revision, publishing=True):
-        plan.head, plan.remote, plan.branch_exists = _remote_state(api, plan.repo_id, plan.revision)
+        plan.head, plan.remote, plan.branch_exists = remote or _remote_state(api, plan.repo_id, plan.revision)
         pr_base = _pr_base(plan, parent_commit) if plan.create_pr else None
         if pr_base:
             # A proposal made after the remote moved: show only this folder's changes, as

@@ -451,3 +451,38 @@ def test_progress_events_count_the_bytes_hashed_then_uploaded(folder, api, alice
     readme = (folder / "README.md").stat().st_size
     uploading = [e for e in events if e["phase"] == "uploading"]
     assert uploading[-1] == {"phase": "uploading", "bytes_done": readme, "bytes_total": readme, "path": "README.md"}
+
+
+def test_a_first_push_sends_no_more_requests_than_the_raw_client(folder, api, alice_token, repo_name, hub):
+    """Issue 19: a push costs what ``create_repo`` + ``upload_folder`` cost, in requests, with its
+    checks included (the card validated once, before the repository exists; a parent commit)."""
+    raw_id, ours_id = f"alice/{repo_name}-raw", f"alice/{repo_name}"
+    publish_folder(folder, f"alice/{repo_name}-warm", token=alice_token)  # the account is asked once a process
+
+    raw = requests_after_marker(hub, api, lambda: (
+        api.create_repo(raw_id),
+        api.upload_folder(repo_id=raw_id, folder_path=folder, ignore_patterns=[".hubmagic/*"])))
+    ours = requests_after_marker(hub, api, lambda: publish_folder(folder, ours_id, token=alice_token))
+
+    assert len(ours) <= len(raw), (ours, raw)
+    assert [p for _, p in ours].count("/api/validate-yaml") == 1, ours
+    assert [c.title for c in api.list_repo_commits(ours_id)] == ["Add model with hubmagic", "initial commit"]
+    assert sorted(api.list_repo_files(ours_id)) == sorted(api.list_repo_files(raw_id))
+
+
+def test_a_first_push_into_an_empty_repository_someone_created(folder, api, alice_token, repo_name):
+    repo_id = f"alice/{repo_name}"
+    api.create_repo(repo_id, private=True)
+
+    result = publish_folder(folder, repo_id, token=alice_token, private=False)
+
+    assert commits(api, repo_id)[0] == result.commit_oid
+    assert api.repo_info(repo_id).private, "an existing repository keeps its visibility"
+    again = publish_folder(folder, repo_id, token=alice_token)
+    assert again.no_change
+
+
+def test_a_new_repository_gets_the_visibility_asked_for(folder, api, alice_token, repo_name):
+    publish_folder(folder, f"alice/{repo_name}", token=alice_token, private=True)
+
+    assert api.repo_info(f"alice/{repo_name}").private
