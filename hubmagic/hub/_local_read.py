@@ -77,7 +77,7 @@ def read_files(folder: Path, paths: list[str], known_secrets, *,
     if progress is not None:
         progress(None, 0, total)
     result = LocalRead()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubmagic-hash") as pool:
+    with _HashWorker() as pool:
         _read_into(result, folder, paths, stats, cached, known, key, meter, pool)
     result.findings.sort(key=lambda f: (f.file, f.line, f.kind))
     return result
@@ -95,7 +95,7 @@ def _read_into(result: LocalRead, folder, paths, stats, cached, known, key, mete
             meter.file_done(rel, st.st_size)
             continue
         read_at = time.time_ns()
-        hashes = _ParallelHashes(Hashes(st.st_size), pool)
+        hashes = _ParallelHashes(Hashes(st.st_size), pool.get() if st.st_size > _PARALLEL_FROM else None)
 
         def on_chunk(chunk, hashes=hashes):
             hashes.update(chunk)
@@ -120,17 +120,43 @@ def _read_into(result: LocalRead, folder, paths, stats, cached, known, key, mete
         meter.file_done(rel, 0)
 
 
+_PARALLEL_FROM = 4 << 20  # smaller files are hashed in the scan's thread: a hand-off costs more than it saves
+
+
+class _HashWorker:
+    """The hashing thread, started only when a file is large enough to need it."""
+
+    def __init__(self):
+        self.pool: ThreadPoolExecutor | None = None
+
+    def get(self) -> ThreadPoolExecutor:
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubmagic-hash")
+        return self.pool
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
 class _ParallelHashes:
     """Hash each chunk in a worker thread while the scan looks at the next one.
 
     hashlib releases the GIL on large buffers, so on two cores the hashes cost no time
-    beside the scan; one chunk at most waits, so memory stays at two chunks.
+    beside the scan; one chunk at most waits, so memory stays at two chunks. With no
+    pool, each chunk is hashed at once, in this thread.
     """
 
-    def __init__(self, hashes: Hashes, pool: ThreadPoolExecutor):
+    def __init__(self, hashes: Hashes, pool: ThreadPoolExecutor | None):
         self.hashes, self.pool, self.pending = hashes, pool, None
 
     def update(self, chunk: bytes) -> None:
+        if self.pool is None:
+            self.hashes.update(chunk)
+            return
         self.wait()
         self.pending = self.pool.submit(self.hashes.update, chunk)
 

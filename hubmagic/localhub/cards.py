@@ -18,6 +18,7 @@ from .licenses import LICENSE_IDS
 
 _YAML_BLOCK = re.compile(r"^(\s*---[\r\n]+)([\S\s]*?)([\r\n]+---(\r\n|\n|$))")
 _SPACE_SDKS = ("gradio", "docker", "static", "streamlit")
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when PyYAML has it
 EMPTY_METADATA_WARNING = (
     "Empty or missing yaml metadata in repo card "
     "(https://huggingface.co/docs/hub/model-cards#model-card-metadata)"
@@ -30,7 +31,7 @@ def front_matter(text: str) -> tuple[dict | None, str | None]:
     if not match:
         return None, None
     try:
-        data = yaml.safe_load(match.group(2))
+        data = yaml.load(match.group(2), Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         return None, f"YAML metadata could not be parsed: {str(exc).splitlines()[0]}"
     if data is None:

@@ -346,8 +346,8 @@ def structured_strings(text: str, name: str) -> Iterator[tuple[str, str, int]] |
             text = text[3:end] if end > 0 else ""
         import yaml
 
-        try:
-            return json_strings(yaml.safe_load(text))
+        try:  # libyaml's parser when PyYAML has it: the same documents, ten times faster
+            return json_strings(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
         except (yaml.YAMLError, RecursionError):
             return None
     if suffix in (".py", ".pyw"):

@@ -208,10 +208,23 @@ def scan_lines(lines: Iterable[str], filename: str = "<text>", *, known_secrets=
                 name = eff_name
                 if free_text:
                     name, in_front_matter = _free_text_name(line, lineno, in_front_matter, filename, eff_name)
+                if all_anchored and not _may_hold(line, known):
+                    prev = line
+                    continue
                 for secret, kind in _line_findings(line, lineno, prev, name, known, found_by).items():
                     findings.append(Finding(filename, lineno, kind, secret))
                 prev = line
     return findings
+
+
+def _may_hold(line: str, known: list[str]) -> bool:
+    """Whether a line can hold a finding: a known secret or a detector's anchor (as
+    ``_line_candidates`` gates each form of the line), checked before any per-line work."""
+    if any(secret in line for secret in known):
+        return True
+    _, (exact, lower) = gates()
+    forms = (line, line.replace('\\"', '"')) if '\\"' in line else (line,)
+    return any(exact.search(form) or lower.search(form.lower()) for form in forms)
 
 
 def _free_text_name(line: str, lineno: int, in_front_matter: bool, filename: str, eff_name: str) -> tuple[str, bool]:
