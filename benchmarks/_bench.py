@@ -81,3 +81,92 @@ def write_random_file(path: Path, size: int) -> None:
     with open(path, "wb") as fh:
         for start in range(0, size, 16 << 20):
             fh.write(os.urandom(min(16 << 20, size - start)))
+
+
+class LatencyProxy:
+    """A loopback TCP proxy that holds every byte ``delay`` seconds in each direction.
+
+    Requests then pay a network's round trip (``2 * delay``) as they would to the Hub,
+    while a stream keeps its order and its throughput (bytes are queued with the time
+    they are due, not slept on one by one). ``with LatencyProxy(endpoint, 0.01) as url:``.
+    """
+
+    def __init__(self, endpoint: str, delay: float):
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(endpoint)
+        self.upstream, self.delay = (parts.hostname, parts.port), delay
+        self.url = ""
+        self._loop = None
+        self._thread = None
+
+    def __enter__(self) -> str:
+        import asyncio
+
+        ready = threading.Event()
+
+        async def serve():
+            self._stop = asyncio.Event()
+            server = await asyncio.start_server(self._connect, "127.0.0.1", 0)
+            self.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+            ready.set()
+            await self._stop.wait()
+            server.close()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_until_complete, args=(serve(),), daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        return self.url
+
+    def __exit__(self, *exc):
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(5)
+        self._loop.close()
+
+    async def _connect(self, reader, writer):
+        import asyncio
+
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.upstream)
+        except OSError:
+            writer.close()
+            return
+        try:
+            await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer),
+                                 return_exceptions=True)
+        except asyncio.CancelledError:
+            pass  # the proxy is closing
+        finally:
+            for w in (writer, up_writer):
+                w.close()
+
+    async def _pipe(self, source, sink):
+        import asyncio
+
+        loop, queue = asyncio.get_running_loop(), asyncio.Queue()
+
+        async def receive():
+            while True:
+                data = await source.read(1 << 16)
+                queue.put_nowait((loop.time() + self.delay, data))
+                if not data:
+                    return
+
+        async def deliver():
+            while True:
+                due, data = await queue.get()
+                if due > loop.time():
+                    await asyncio.sleep(due - loop.time())
+                if not data:
+                    if sink.can_write_eof():
+                        sink.write_eof()
+                    return
+                sink.write(data)
+                await sink.drain()
+
+        await asyncio.gather(receive(), deliver(), return_exceptions=True)  # a closed peer ends the pipe

@@ -8,7 +8,12 @@ Then an unchanged re-push (time, bytes read, requests), and the large file's upl
 throughput against this machine's own sha256 and copy speed on the same bytes.
 Targets: push <= 1.10x raw; unchanged re-push: no commit, nothing read, < 0.3 s.
 
-    python benchmarks/push_cost.py [--large-mb 500] [--rounds 3]
+Each comparison runs twice: against the in-process hub (no network: a request costs
+about 2 ms, so hubmagic's own work — the secret scan, the card check, the state it
+keeps — weighs the most it can), then through a loopback proxy that holds every byte
+``--latency-ms`` in each direction (a request then pays a round trip, as to the Hub).
+
+    python benchmarks/push_cost.py [--large-mb 500] [--rounds 3] [--latency-ms 10]
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import statistics
 import time
 from pathlib import Path
 
-from _bench import TOKEN, USER, local_hub, requests_during, write_random_file
+from _bench import TOKEN, USER, LatencyProxy, local_hub, requests_during, write_random_file
 
 
 def small_folder(work: Path) -> Path:
@@ -38,12 +43,16 @@ def forget_reads(folder: Path) -> None:
     (folder / ".hubmagic" / "files.json").unlink(missing_ok=True)
 
 
-def compare(hub, folder: Path, case: str, rounds: int) -> dict:
+def compare(hub, folder: Path, case: str, rounds: int, endpoint: str) -> dict:
+    """Medians of each variant (fresh repository each round), requests, and an unchanged re-push."""
+    import os
+
     from huggingface_hub import HfApi
 
     from hubmagic.hub._publish import publish_folder
 
-    api = HfApi(endpoint=hub.endpoint, token=TOKEN)
+    os.environ["HF_ENDPOINT"] = endpoint  # where publish_folder's client goes
+    api = HfApi(endpoint=endpoint, token=TOKEN)
     times = {"raw": [], "ours, cold": [], "ours, warm": []}
     served = {}
 
@@ -103,26 +112,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--large-mb", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--latency-ms", type=float, default=10.0)
     args = parser.parse_args()
     with local_hub() as (hub, work):
         small = small_folder(work)
-        size = sum(p.stat().st_size for p in small.iterdir() if p.is_file())
-        report("small repository", size, compare(hub, small, "small", args.rounds))
-
         large = work / "large"
         shutil.copytree(small, large)
         forget_reads(large)
         write_random_file(large / "weights.bin", args.large_mb * 10**6)
-        size = sum(p.stat().st_size for p in large.iterdir() if p.is_file())
-        result = compare(hub, large, "large", args.rounds)
-        report("large repository", size, result)
-
-        hashing, copying = machine_speed(large / "weights.bin")
-        big = args.large_mb
-        push = result["times"]["ours, cold"]
-        print(f"throughput on {big} MB: sha256 {big / hashing:.0f} MB/s, copy {big / copying:.0f} MB/s, "
-              f"push (cold) {big / push:.0f} MB/s, raw client {big / result['times']['raw']:.0f} MB/s; "
-              f"push / (sha256 + copy) = {push / (hashing + copying):.2f}x")
+        networks = [("in-process hub, no network", None),
+                    (f"through a {2 * args.latency_ms:g} ms round trip", args.latency_ms / 1000)]
+        for n, (network, delay) in enumerate(networks):
+            print(f"== {network}")
+            proxy = LatencyProxy(hub.endpoint, delay) if delay else None
+            endpoint = proxy.__enter__() if proxy else hub.endpoint
+            try:
+                for case, folder in (("small repository", small), ("large repository", large)):
+                    size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+                    result = compare(hub, folder, f"{case.split()[0]}{n}", args.rounds, endpoint)
+                    report(case, size, result)
+            finally:
+                if proxy:
+                    proxy.__exit__(None, None, None)
+            if n == 0:
+                hashing, copying = machine_speed(large / "weights.bin")
+                big, push = args.large_mb, result["times"]["ours, cold"]
+                print(f"throughput on {big} MB: sha256 {big / hashing:.0f} MB/s, copy {big / copying:.0f} MB/s, "
+                      f"push (cold) {big / push:.0f} MB/s, raw client {big / result['times']['raw']:.0f} MB/s; "
+                      f"push / (sha256 + copy) = {push / (hashing + copying):.2f}x")
     print("targets: push <= 1.10x raw; unchanged re-push: no commit, 0 bytes read, < 0.3 s")
 
 
