@@ -318,10 +318,7 @@ def _record(plan: PushPlan, revision: str, sha: str) -> None:
     """Remember the pushed commit, the files it sent (what a ``mirror=False`` push may delete later)
     and what the files were when read (the next push reads only what changed)."""
     local_read.save(plan.folder, plan.local)
-    repo_state.record_commit(plan.folder, plan.endpoint, plan.repo_id, revision, sha, how="push")
-    state = repo_state.read_state(plan.folder)
-    state["remotes"][repo_state.remote_key(plan.endpoint, plan.repo_id, revision)]["files"] = list(plan.paths)
-    repo_state.write_state(plan.folder, state)
+    repo_state.record_commit(plan.folder, plan.endpoint, plan.repo_id, revision, sha, how="push", files=plan.paths)
 
 
 def _scan_secrets(folder: Path, paths: list[str], token: str | None, *, redact: bool,

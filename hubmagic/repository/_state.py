@@ -73,10 +73,15 @@ def known_commits(folder, endpoint: str, repo_id: str) -> set[str]:
     return {v["commit"] for k, v in remotes.items() if k.startswith(prefix) and v.get("commit")}
 
 
-def record_commit(folder, endpoint: str, repo_id: str, revision: str | None, commit: str, *, how: str) -> None:
-    """Remember that the folder is in sync with ``commit`` on that remote branch."""
+def record_commit(folder, endpoint: str, repo_id: str, revision: str | None, commit: str, *, how: str,
+                  files: list[str] | None = None) -> None:
+    """Remember that the folder is in sync with ``commit`` on that remote branch (and, for a push,
+    the ``files`` it sent: what a later ``mirror=False`` push may delete)."""
     state = read_state(folder)
-    state["remotes"][remote_key(endpoint, repo_id, revision)] = {"commit": commit, "how": how}
+    entry = {"commit": commit, "how": how}
+    if files is not None:
+        entry["files"] = list(files)
+    state["remotes"][remote_key(endpoint, repo_id, revision)] = entry
     state.setdefault("repo_id", repo_id)
     write_state(folder, state)
 
