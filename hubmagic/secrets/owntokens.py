@@ -12,7 +12,19 @@ import base64
 from hubmagic.secrets.finding import Finding
 
 OWN_TOKEN_BYTES_KIND = "Hugging Face token (yours)"
-_ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+
+
+def _wide_needles(token: str) -> list[tuple[bytes, str]]:
+    """The token as UTF-8, then one needle for each of UTF-16 and UTF-32 in both byte orders.
+
+    Little-endian ``t\0\0\0o\0\0\0`` without its last zeros is big-endian ``\0\0\0t\0\0\0o``
+    without its first: that common core is found in either order, so one search covers both.
+    """
+    needles = [(token.encode("utf-8"), "")]
+    for width in (2, 4):
+        little = token.encode(f"utf-{8 * width}-le")
+        needles.append((little[: -(width - 1)], f"as UTF-{8 * width} bytes"))
+    return needles
 
 
 def _base64_needles(raw: bytes) -> list[bytes]:
@@ -43,9 +55,8 @@ class TokenSearch:
     def __init__(self, tokens) -> None:
         needles: dict[bytes, tuple[str, str]] = {}
         for token in tokens:
-            for encoding in _ENCODINGS:
-                label = "" if encoding == "utf-8" else f"as {encoding.upper()} bytes"
-                needles.setdefault(token.encode(encoding), (token, label))
+            for needle, label in _wide_needles(token):
+                needles.setdefault(needle, (token, label))
             for needle in _base64_needles(token.encode()):
                 needles.setdefault(needle, (token, "base64-encoded"))
             for needle in (token.encode().hex().encode(), token.encode().hex().upper().encode()):

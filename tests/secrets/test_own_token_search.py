@@ -36,11 +36,13 @@ def test_a_token_is_found_at_any_offset_with_its_line(tmp_path, at):
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 64, 1 << 20])
-def test_chunks_smaller_than_the_token_still_find_it(tmp_path, chunk):
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_wide_encodings_in_either_byte_order_even_in_tiny_chunks(tmp_path, chunk, encoding):
     token = _token()
-    data = b"a\nb\n" * 50 + token.encode("utf-16-le") + b"tail"
+    data = b"a\nb\n" * 50 + token.encode(encoding) + b"tail"
+    label = f"as {encoding[:6].upper()} bytes"
 
-    assert _search(data, token, chunk, tmp_path / "f.bin") == [(101, "as UTF-16-LE bytes")]
+    assert _search(data, token, chunk, tmp_path / "f.bin") == [(101, label)]
 
 
 def test_encoded_forms_and_their_first_appearance(tmp_path):
