@@ -17,8 +17,10 @@ OWN_TOKEN_BYTES_KIND = "Hugging Face token (yours)"
 def _wide_needles(token: str) -> list[tuple[bytes, str]]:
     """The token as UTF-8, then one needle for each of UTF-16 and UTF-32 in both byte orders.
 
-    Little-endian ``t\0\0\0o\0\0\0`` without its last zeros is big-endian ``\0\0\0t\0\0\0o``
-    without its first: that common core is found in either order, so one search covers both.
+    Little-endian UTF-16 is each character then a zero byte; big-endian is a zero byte then
+    each character. Without the last zero (little) or the first (big) they are the same
+    bytes, so that common core, searched once, finds the token in either order (UTF-32
+    likewise, with three zero bytes).
     """
     needles = [(token.encode("utf-8"), "")]
     for width in (2, 4):
