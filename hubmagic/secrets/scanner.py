@@ -165,11 +165,12 @@ def _dedupe(found: dict[str, str]) -> dict[str, str]:
 
 
 _BLOCK_LINES = 256
+_PART_LINES = 16
 
 
-def _blocks(lines: Iterable[str]):
+def _blocks(lines: Iterable[str], size: int):
     lines = iter(lines)
-    while block := list(itertools.islice(lines, _BLOCK_LINES)):
+    while block := list(itertools.islice(lines, size)):
         yield block
 
 
@@ -186,34 +187,51 @@ def _quiet(block: list[str], known: list[str], free_text: bool) -> bool:
     )
 
 
+def _parts(block: list[str], known: list[str], free_text: bool, all_anchored: bool) -> list[tuple[list[str], bool]]:
+    """``(lines, may hold a finding)`` pieces of a block, in order: a quiet block is one
+    skipped piece; a busy one is looked at in parts of 16 lines, each skipped if quiet."""
+    if not all_anchored:
+        return [(block, True)]
+    if _quiet(block, known, free_text):
+        return [(block, False)]
+    if len(block) <= _PART_LINES:
+        return [(block, True)]
+    return [(part, not _quiet(part, known, free_text)) for part in _blocks(block, _PART_LINES)]
+
+
+def _unquiet_lines(lines: Iterable[str], known: list[str], free_text: bool, all_anchored: bool):
+    """``(lineno, line, previous line)`` of the lines that may hold a finding (see ``_parts``)."""
+    lineno, prev = 0, ""
+    for block in _blocks(lines, _BLOCK_LINES):
+        for part, busy in _parts(block, known, free_text, all_anchored):
+            if not busy:
+                lineno += len(part)
+                prev = part[-1].rstrip("\r")
+                continue
+            for line in part:
+                lineno += 1
+                line = line.rstrip("\r")
+                yield lineno, line, prev
+                prev = line
+
+
 def scan_lines(lines: Iterable[str], filename: str = "<text>", *, known_secrets=()) -> list[Finding]:
     """Scan lines (without their line breaks) of one file; see ``scan_text``."""
     found_by = detectors()
     known = sorted({s for s in known_secrets if s and len(s) >= 8}, key=len, reverse=True)
     eff_name, free_text = _dialect(filename)
     findings: list[Finding] = []
-    prev = ""
     in_front_matter = False
-    lineno = 0
     all_anchored = gates()[1] is not None  # else some plugin must see every line
     with never_verify():
-        for block in _blocks(lines):
-            if all_anchored and _quiet(block, known, free_text):
-                lineno += len(block)
-                prev = block[-1].rstrip("\r")
+        for lineno, line, prev in _unquiet_lines(lines, known, free_text, all_anchored):
+            name = eff_name
+            if free_text:
+                name, in_front_matter = _free_text_name(line, lineno, in_front_matter, filename, eff_name)
+            if all_anchored and not _may_hold(line, known):
                 continue
-            for line in block:
-                lineno += 1
-                line = line.rstrip("\r")
-                name = eff_name
-                if free_text:
-                    name, in_front_matter = _free_text_name(line, lineno, in_front_matter, filename, eff_name)
-                if all_anchored and not _may_hold(line, known):
-                    prev = line
-                    continue
-                for secret, kind in _line_findings(line, lineno, prev, name, known, found_by).items():
-                    findings.append(Finding(filename, lineno, kind, secret))
-                prev = line
+            for secret, kind in _line_findings(line, lineno, prev, name, known, found_by).items():
+                findings.append(Finding(filename, lineno, kind, secret))
     return findings
 
 
