@@ -186,3 +186,18 @@ def test_a_busy_port_is_one_clear_line(tmp_path):
     assert f"Port {port}" in lines[0] and "already in use" in lines[0] and "--port" in lines[0]
     # Nothing was left holding the folder.
     assert serving(tmp_path / "d") is None
+
+
+def test_each_connection_sends_its_answers_at_once_with_nagle_off(hub, api):
+    """An answer is written in pieces (headers, then body): with Nagle's algorithm on, the
+    body waits for the client's delayed ACK, 40 ms on Linux, on every request. The server's
+    connections say they are TCP so asyncio turns it off (TCP_NODELAY)."""
+    import httpx2
+
+    with httpx2.Client() as client:  # one kept-alive connection, open while we look
+        assert client.get(f"{hub.endpoint}/api/whoami-v2").status_code == 401
+        connections = list(hub._server.server_state.connections)
+        sockets = [c.transport.get_extra_info("socket") for c in connections]
+
+        assert sockets, "the server has the connection open"
+        assert all(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for s in sockets), sockets
