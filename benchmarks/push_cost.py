@@ -13,7 +13,9 @@ about 2 ms, so hubmagic's own work — the secret scan, the card check, the stat
 keeps — weighs the most it can), then through a loopback proxy that holds every byte
 ``--latency-ms`` in each direction (a request then pays a round trip, as to the Hub).
 
-    python benchmarks/push_cost.py [--large-mb 500] [--rounds 3] [--latency-ms 10]
+    python benchmarks/push_cost.py [--large-mb 500] [--rounds 3] [--small-rounds 15] [--latency-ms 10]
+
+A small push takes tens of milliseconds, so its medians are over ``--small-rounds``.
 """
 
 from __future__ import annotations
@@ -112,6 +114,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--large-mb", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--small-rounds", type=int, default=15)
     parser.add_argument("--latency-ms", type=float, default=10.0)
     args = parser.parse_args()
     with local_hub() as (hub, work):
@@ -127,9 +130,10 @@ def main() -> None:
             proxy = LatencyProxy(hub.endpoint, delay) if delay else None
             endpoint = proxy.__enter__() if proxy else hub.endpoint
             try:
-                for case, folder in (("small repository", small), ("large repository", large)):
+                for case, folder, rounds in (("small repository", small, args.small_rounds),
+                                             ("large repository", large, args.rounds)):
                     size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
-                    result = compare(hub, folder, f"{case.split()[0]}{n}", args.rounds, endpoint)
+                    result = compare(hub, folder, f"{case.split()[0]}{n}", rounds, endpoint)
                     report(case, size, result)
             finally:
                 if proxy:

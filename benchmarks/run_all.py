@@ -23,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 BENCHMARKS = [  # (script, default arguments, --quick arguments)
-    ("push_cost.py", [], ["--large-mb", "100", "--rounds", "1"]),
+    ("push_cost.py", [], ["--large-mb", "100", "--rounds", "1", "--small-rounds", "5"]),
     ("model_memory.py", [], ["--size-mb", "300"]),
     ("model_formats.py", [], ["--trees", "100"]),
     ("capture_recorder.py", [], []),
