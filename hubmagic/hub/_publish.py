@@ -7,7 +7,9 @@ whose ``parent_commit`` is the commit this folder last pushed or pulled. A remot
 moved in between is refused by the Hub (HTTP 412) and reported as ``RemoteChangedError``.
 A first push to ``main`` (the folder never saw this repository) creates the repository
 right after the card check instead, as the raw client does: a new repository has nothing
-to compare with, so this spares a request without publishing anything early.
+to compare with, so this spares a request without publishing anything early. Its head,
+the commit's parent, is read while the files upload (one round trip less), and checked
+before the commit: a first push that landed meanwhile makes this one refused.
 
 The remote mirrors the folder: files that were deleted locally are deleted on the Hub in
 the same commit (restricted to the files selected by ``allow_patterns`` /
@@ -34,6 +36,7 @@ the commit itself in ``hubmagic.hub._publish_commit``).
 from __future__ import annotations
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,7 +52,7 @@ from hubmagic.hub._identity import account, check_repo_id, full_repo_id, resolve
 from hubmagic.hub._publish_commit import initial_commit, send_commit
 from hubmagic.hub._push_plan import Progress, PushPlan, emit, make_plan
 from hubmagic.hub._remote_errors import translate_errors
-from hubmagic.hub._sync import local_paths, sibling_files
+from hubmagic.hub._sync import local_paths
 from hubmagic.model import _trust as trust
 from hubmagic.repository import _state as repo_state
 
@@ -248,14 +251,15 @@ def _first_push_to_main(plan: PushPlan) -> bool:
 
 
 def _create_first(api, plan: PushPlan, private, result: PushResult):
-    """Create the repository, then read its head: ``(head, files, True)``, or None if it could not be created.
+    """Create the repository: ``("", {}, True)`` (its head is being read), or None if it could not be created.
 
     On a first push the repository is usually new: creating it first spares the request
     that would find it missing (the raw client does the same). The Hub answers 409 when it
     exists (and 401/402/403 when the token may not create it, though it may write to it):
     then the push looks at the remote as any other push does. The new repository's head
-    is its initial commit, the parent of the push; a first push that lands in between is
-    seen here, and the push is refused as for any remote holding files it never saw.
+    is its initial commit, the parent of the push, read while the files upload
+    (``plan.head_read``, settled before the commit); a first push that landed in between
+    is seen then, and the push is refused as for any remote holding files it never saw.
     """
     from huggingface_hub.errors import HfHubHTTPError
 
@@ -267,8 +271,11 @@ def _create_first(api, plan: PushPlan, private, result: PushResult):
                 return None
             raise
         result.repo_url = str(url)
-        info = api.repo_info(plan.repo_id, revision=plan.revision, files_metadata=True)
-    return info.sha, sibling_files(info.siblings or []), True
+    # Its head (the commit's parent) is read while the files upload: the commit waits for it.
+    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubmagic-head")
+    plan.head_read = reader.submit(api.repo_info, plan.repo_id, revision=plan.revision, files_metadata=True)
+    reader.shutdown(wait=False)
+    return "", {}, True
 
 
 def _carry_out(api, plan: PushPlan, result: PushResult, *, private, create_remote, commit_message,

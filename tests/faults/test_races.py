@@ -12,7 +12,15 @@ from sklearn.linear_model import LogisticRegression
 from hubmagic import ModelRepository
 from hubmagic.errors import RemoteChangedError
 
-from .conftest import assert_clear_failure, digest, holds_folder, remote_files, uploaded_oids
+from .conftest import (
+    assert_clear_failure,
+    digest,
+    holds_folder,
+    model_files,
+    remote_files,
+    uploaded_oids,
+    write_folder,
+)
 from .proxy import is_commit
 
 
@@ -89,3 +97,30 @@ def test_two_first_pushes_to_a_new_repo_at_once(proxy, api, alice_token, repo_na
     assert holds_folder(remote_files(api, repo_id), repos[won[0]].path)  # the winner's, whole
     assert [c.title for c in api.list_repo_commits(repo_id)] == [f"by {won[0]}", "initial commit"]
     assert all(digest(repo.path) == locals_[who] for who, repo in repos.items())
+
+
+def test_a_first_push_landing_while_the_new_repository_is_read_is_not_overwritten(
+        proxy, api, alice_token, repo_name, tmp_path, fitted):
+    """A first push creates the repository, then reads its head while its files upload. A
+    colleague's first push that lands in between (after the create, before that read) is
+    seen: this push is refused whole, and the colleague's commit stays the head."""
+    repo_id = f"alice/{repo_name}"
+    repo = _init(fitted, tmp_path / "mine", repo_id)
+    local = digest(repo.path)
+    colleague = write_folder(tmp_path / "theirs", model_files("theirs"))
+
+    def colleague_lands_first():  # runs in the proxy, before our read of the head goes on
+        api.upload_folder(repo_id=repo_id, folder_path=colleague, commit_message="by a colleague")
+
+    head_read = proxy.inject(lambda method, path: method == "GET" and f"/{repo_id}/revision/" in path,
+                             colleague_lands_first, times=1)
+    mark = len(proxy.seen)
+    with pytest.raises(RemoteChangedError) as caught:
+        repo.push(token=alice_token, commit_message="mine")
+
+    assert head_read.fired == 1, proxy.seen[mark:]
+    assert "Nothing was published" in assert_clear_failure(caught.value)
+    assert [c.title for c in api.list_repo_commits(repo_id)] == ["by a colleague", "initial commit"]
+    assert holds_folder(remote_files(api, repo_id), colleague)
+    assert digest(repo.path) == local
+    assert not any(method == "POST" and "/commit/" in path for method, path, _ in proxy.seen[mark:])
