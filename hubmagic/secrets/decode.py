@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import os
 import pickletools
 import zipfile
 import zlib
@@ -183,6 +184,54 @@ def views(data: bytes, name: str, budget: Budget, where: str = "", depth: int = 
 def _zip_views(data, name, budget, where, depth):
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return
+    yield from _archive_views(archive, name, budget, where, depth)
+
+
+def file_views(path, name: str, budget: Budget) -> Iterator[Text | Strings]:
+    """The views of a large zip archive or ``.npy`` file read from disk, one member at a time.
+
+    A member (or file) of plain numbers — a ``.npy`` whose header names no text and no
+    objects — is read no further than its header: it holds no string, and a model's
+    arrays are most of its bytes. So a model of any size is scanned in the memory of
+    its largest other member.
+    """
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(NPY_HEAD_SIZE)
+            if head.startswith(ZIP_MAGIC):
+                with zipfile.ZipFile(handle) as archive:
+                    yield from _archive_views(archive, name, budget, "", 0)
+            elif head.startswith(NPY_MAGIC) and not _numbers_only(head):
+                size = budget.take(os.fstat(handle.fileno()).st_size, name)
+                data = head[:size] + handle.read(max(size - len(head), 0))
+                yield from views(data, name, budget)
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return
+
+
+NPY_HEAD_SIZE = 65536 + 16  # the largest version 1 header, and its preamble
+
+
+def _numbers_only(head: bytes) -> bool:
+    """Whether ``head`` starts a ``.npy`` of plain numbers (no text dtype, no objects)."""
+    if not head.startswith(NPY_MAGIC):
+        return False
+    import numpy as np
+
+    stream = io.BytesIO(head)
+    try:
+        version = np.lib.format.read_magic(stream)
+        reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        _, _, dtype = reader(stream)
+    except (ValueError, TypeError, SyntaxError, EOFError):
+        return False  # a header we cannot read: the member is read whole
+    return not dtype.hasobject and dtype.kind not in "US"
+
+
+def _archive_views(archive: zipfile.ZipFile, name, budget, where, depth):
+    try:
         members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
         return
@@ -190,10 +239,14 @@ def _zip_views(data, name, budget, where, depth):
     for info in members:
         if info.is_dir():
             continue
-        size = budget.take(info.file_size, f"{name}:{info.filename}")
         try:
             with archive.open(info) as member:
-                content = member.read(size)  # bounded whatever the header claims
+                head = member.read(NPY_HEAD_SIZE)
+                if _numbers_only(head):
+                    continue  # numbers: nothing past the header can be text
+                size = budget.take(info.file_size, f"{name}:{info.filename}")
+                # bounded whatever the header claims
+                content = head[:size] + (member.read(size - len(head)) if size > len(head) else b"")
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, zlib.error):
             continue  # encrypted or corrupt: nothing readable to publish either
         step = f"in {kind} ({info.filename})" if kind == "the model" else f"member {info.filename}"

@@ -1,12 +1,15 @@
 """Scan one file in one read: every view of it is derived from the same bytes.
 
 The first chunk says what the file is. Text and gzip files larger than the stream
-threshold are scanned line by line as they are read; other files are read whole
-(up to ``WHOLE_FILE_LIMIT``) and every view is taken from those bytes (``decode``):
-the text in its encoding, the strings of a model, a JSON/YAML document or a
-script's folded constants. Whatever the size, the user's own tokens are searched in
-every chunk (``owntokens``), so no byte is published unsearched. A caller may see the
-same chunks (``on_chunk``): the push hashes them, so the scan is its only read.
+threshold are scanned line by line as they are read. Zip archives (skops models) and
+``.npy`` files over ``IN_MEMORY_LIMIT`` stream by, then are walked on disk member by
+member, each array of numbers no further than its header (``decode.file_views``): a
+model is never held in memory. Other files are read whole (up to ``WHOLE_FILE_LIMIT``)
+and every view is taken from those bytes (``decode``): the text in its encoding, the
+strings of a model, a JSON/YAML document or a script's folded constants. Whatever the
+size, the user's own tokens are searched in every chunk (``owntokens``), so no byte is
+published unsearched. A caller may see the same chunks (``on_chunk``): the push hashes
+them, so the stream is its only full read.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from hubmagic.secrets.decode import (
     Strings,
     Text,
     decoder,
+    file_views,
     gunzip_chunks,
     text_encoding,
     views,
@@ -39,7 +43,8 @@ from hubmagic.secrets.owntokens import TokenSearch
 
 logger = logging.getLogger(__name__)
 
-WHOLE_FILE_LIMIT = 256 * 1024 * 1024  # models and archives are read whole up to this size
+WHOLE_FILE_LIMIT = 256 * 1024 * 1024  # other binary files are read whole up to this size
+IN_MEMORY_LIMIT = 16 * 1024 * 1024  # larger zip archives (skops models) and .npy files are walked on disk
 DECODE_LIMIT = 256 * 1024 * 1024  # bytes one file may decompress to (gzip/zip bombs stop here)
 
 
@@ -67,8 +72,12 @@ def scan_file(path: Path, relative: str, known, stream_threshold: int, on_chunk=
         is_text_like = first.startswith(GZIP_MAGIC) or not first.startswith((ZIP_MAGIC, NPY_MAGIC, b"\x80"))
         if size > stream_threshold and is_text_like:
             findings = _scan_stream(rest, relative, known, budget)
+        elif size > IN_MEMORY_LIMIT and first.startswith((ZIP_MAGIC, NPY_MAGIC)):
+            for _ in stream:
+                pass  # the one read of every byte: the token search, and the push's hashes
+            findings = _scan_views(file_views(path, relative, budget), relative, known)
         elif size <= WHOLE_FILE_LIMIT:
-            findings = _scan_views(b"".join(rest), relative, known, budget)
+            findings = _scan_views(views(b"".join(rest), relative, budget), relative, known)
         else:
             findings = []
             logger.warning("%s: over %d MiB, searched for your tokens only", relative, WHOLE_FILE_LIMIT >> 20)
@@ -124,12 +133,12 @@ def _scan_stream(chunks: Iterator[bytes], relative: str, known, budget: Budget) 
     return _with_where(scan_lines(lines, relative, known_secrets=known), where)
 
 
-def _scan_views(data: bytes, relative: str, known, budget: Budget) -> list[Finding]:
+def _scan_views(found_views: Iterable[Text | Strings], relative: str, known) -> list[Finding]:
     from hubmagic.secrets.scanner import scan_lines
 
     findings: list[Finding] = []
     text = None
-    for view in views(data, relative, budget):
+    for view in found_views:
         if isinstance(view, Text):
             text = view.text if not view.where else None
             found = scan_lines(view.text.split("\n"), relative, known_secrets=known)
