@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 
 BENCHMARKS = [  # (script, default arguments, --quick arguments)
     ("push_cost.py", [], ["--large-mb", "100", "--rounds", "1", "--small-rounds", "5"]),
-    ("model_memory.py", [], ["--size-mb", "300"]),
+    ("model_memory.py", [], ["--size-mb", "300", "100"]),
     ("model_formats.py", [], ["--trees", "100"]),
     ("capture_recorder.py", [], []),
     ("capture_slicing.py", [], []),
