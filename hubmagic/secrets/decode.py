@@ -167,7 +167,7 @@ def views(data: bytes, name: str, budget: Budget, where: str = "", depth: int = 
         yield Strings(npy_strings(data), where or "in a NumPy array")
     elif data.startswith(PNG_MAGIC):
         yield Text("\n".join(png_texts(data, budget, name)), _join(where, "in the PNG's text metadata"))
-    elif len(data) > 2 and data[0] == 0x80 and 2 <= data[1] <= 5:
+    elif is_pickle(data):
         yield Strings(pickle_strings(data), _join(where, "in the pickle"))
     else:
         found = text_encoding(data[:SNIFF_SIZE])
@@ -190,7 +190,7 @@ def _zip_views(data, name, budget, where, depth):
 
 
 def file_views(path, name: str, budget: Budget) -> Iterator[Text | Strings]:
-    """The views of a large zip archive or ``.npy`` file read from disk, one member at a time.
+    """The views of a large zip archive, ``.npy`` or pickle file read from disk, a piece at a time.
 
     A member (or file) of plain numbers — a ``.npy`` whose header names no text and no
     objects — is read no further than its header: it holds no string, and a model's
@@ -207,8 +207,16 @@ def file_views(path, name: str, budget: Budget) -> Iterator[Text | Strings]:
                 size = budget.take(os.fstat(handle.fileno()).st_size, name)
                 data = head[:size] + handle.read(max(size - len(head), 0))
                 yield from views(data, name, budget)
+            elif is_pickle(head):  # walked from the file: one opcode's argument in memory at a time
+                handle.seek(0)
+                yield Strings(pickle_strings(handle), "in the pickle")
     except (zipfile.BadZipFile, ValueError, OSError):
         return
+
+
+def is_pickle(head: bytes) -> bool:
+    """Whether ``head`` starts a pickle of protocol 2 to 5 (what models are saved with)."""
+    return len(head) > 2 and head[0] == 0x80 and 2 <= head[1] <= 5
 
 
 NPY_HEAD_SIZE = 65536 + 16  # the largest version 1 header, and its preamble
@@ -315,8 +323,9 @@ def _pickle_value(arg):
     return None
 
 
-def pickle_strings(data: bytes) -> Iterator[tuple[str, str, int]]:
-    """Strings of a pickle from its opcodes (nothing is loaded or called).
+def pickle_strings(data) -> Iterator[tuple[str, str, int]]:
+    """Strings of a pickle (its bytes, or a binary file positioned at its start) from its
+    opcodes (nothing is loaded or called).
 
     Every string is reported, and a string stored in a dict (an object's
     ``__dict__``) under a string key is reported with that key too: the pickle
@@ -325,7 +334,7 @@ def pickle_strings(data: bytes) -> Iterator[tuple[str, str, int]]:
     mark = pickletools.markobject
     stack: list = []
     try:
-        for opcode, arg, _ in pickletools.genops(io.BytesIO(data)):
+        for opcode, arg, _ in pickletools.genops(io.BytesIO(data) if isinstance(data, bytes) else data):
             value = _pickle_value(arg)
             if value is not None and len(value) >= MIN_STRING:
                 yield "", value, 0

@@ -1,15 +1,16 @@
 """Scan one file in one read: every view of it is derived from the same bytes.
 
 The first chunk says what the file is. Text and gzip files larger than the stream
-threshold are scanned line by line as they are read. Zip archives (skops models) and
-``.npy`` files over ``IN_MEMORY_LIMIT`` stream by, then are walked on disk member by
-member, each array of numbers no further than its header (``decode.file_views``): a
-model is never held in memory. Other files are read whole (up to ``WHOLE_FILE_LIMIT``)
-and every view is taken from those bytes (``decode``): the text in its encoding, the
-strings of a model, a JSON/YAML document or a script's folded constants. Whatever the
-size, the user's own tokens are searched in every chunk (``owntokens``), so no byte is
-published unsearched. A caller may see the same chunks (``on_chunk``): the push hashes
-them, so the stream is its only full read.
+threshold are scanned line by line as they are read. Zip archives (skops models),
+``.npy`` files and pickles over ``IN_MEMORY_LIMIT`` stream by, then are walked on disk
+(``decode.file_views``): a zip member by member, each array of numbers no further than
+its header, a pickle opcode by opcode. A model is never held in memory whole. Other
+files are read whole (up to ``WHOLE_FILE_LIMIT``) and every view is taken from those
+bytes (``decode``): the text in its encoding, the strings of a model, a JSON/YAML
+document or a script's folded constants. Whatever the size, the user's own tokens are
+searched in every chunk (``owntokens``), so no byte is published unsearched. A caller
+may see the same chunks (``on_chunk``): the push hashes them, so the stream is its only
+full read.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from hubmagic.secrets.decode import (
     decoder,
     file_views,
     gunzip_chunks,
+    is_pickle,
     text_encoding,
     views,
 )
@@ -44,7 +46,7 @@ from hubmagic.secrets.owntokens import TokenSearch
 logger = logging.getLogger(__name__)
 
 WHOLE_FILE_LIMIT = 256 * 1024 * 1024  # other binary files are read whole up to this size
-IN_MEMORY_LIMIT = 16 * 1024 * 1024  # larger zip archives (skops models) and .npy files are walked on disk
+IN_MEMORY_LIMIT = 16 * 1024 * 1024  # larger zip archives (skops models), .npy files and pickles: walked on disk
 DECODE_LIMIT = 256 * 1024 * 1024  # bytes one file may decompress to (gzip/zip bombs stop here)
 
 
@@ -72,7 +74,7 @@ def scan_file(path: Path, relative: str, known, stream_threshold: int, on_chunk=
         is_text_like = first.startswith(GZIP_MAGIC) or not first.startswith((ZIP_MAGIC, NPY_MAGIC, b"\x80"))
         if size > stream_threshold and is_text_like:
             findings = _scan_stream(rest, relative, known, budget)
-        elif size > IN_MEMORY_LIMIT and first.startswith((ZIP_MAGIC, NPY_MAGIC)):
+        elif size > IN_MEMORY_LIMIT and (first.startswith((ZIP_MAGIC, NPY_MAGIC)) or is_pickle(first)):
             for _ in stream:
                 pass  # the one read of every byte: the token search, and the push's hashes
             findings = _scan_views(file_views(path, relative, budget), relative, known)

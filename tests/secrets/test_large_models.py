@@ -95,3 +95,31 @@ def test_over_the_whole_file_limit_the_schema_is_scanned_too(tmp_path, monkeypat
     found, _ = _scan_peak(tmp_path)
 
     assert ("model.skops", "GitHub token", "in the model (schema.json)") in found
+
+
+def test_a_large_pickle_is_walked_from_disk_and_its_strings_scanned(tmp_path, monkeypatch):
+    """A pickle over the in-memory limit (skops <= 0.8 repositories push ``model.pkl``) is walked
+    opcode by opcode from the file: one array's bytes in memory, not the file twice over. Over
+    the whole-file limit its strings are scanned too (before: the user's own tokens only)."""
+    import pickle
+
+    class Model:
+        pass
+
+    model = Model()
+    model.weights = np.random.default_rng(1).random(ARRAY_MB * 2**20 // 8)
+    model.notes = f"trained with {GITHUB}"
+    monkeypatch.setitem(globals(), "Model", Model)  # picklable by reference
+    Model.__qualname__ = Model.__name__
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps(model, protocol=5))
+    size = (tmp_path / "model.pkl").stat().st_size
+
+    found, peak = _scan_peak(tmp_path)
+
+    assert ("model.pkl", "GitHub token", "in the pickle") in found, found
+    # pickletools copies a large argument once (bytes, then bytearray): about twice the array
+    assert peak < 2.5 * size, f"peak {peak / 2**20:.1f} MiB for a {size / 2**20:.0f} MiB pickle"
+
+    monkeypatch.setattr(filescan, "WHOLE_FILE_LIMIT", size // 2)
+    found, _ = _scan_peak(tmp_path)
+    assert ("model.pkl", "GitHub token", "in the pickle") in found, found
