@@ -16,6 +16,7 @@ import io
 import json
 import os
 import pickletools
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -323,6 +324,39 @@ def _pickle_value(arg):
     return None
 
 
+LARGE_ARGUMENT = 8 * 1024 * 1024  # a bytes argument over this (an array's buffer) is sniffed, never held
+_BYTES_ARGUMENTS = {pickletools.bytes1: "<B", pickletools.bytes4: "<I", pickletools.bytes8: "<Q",
+                    pickletools.bytearray8: "<Q"}
+
+
+def _opcodes(stream) -> Iterator[tuple[pickletools.OpcodeInfo, object]]:
+    """``(opcode, argument)`` of a pickle, as ``pickletools.genops`` reads them, except that a
+    bytes argument over ``LARGE_ARGUMENT`` that does not start as text is its first
+    ``SNIFF_SIZE`` bytes (the rest is skipped): a model's arrays of numbers are read no
+    further than what says they are not text."""
+    while True:
+        code = stream.read(1)
+        opcode = pickletools.code2op.get(code.decode("latin-1")) if code else None
+        if opcode is None:
+            raise ValueError(f"no pickle opcode {code!r}")
+        if opcode.arg in _BYTES_ARGUMENTS:
+            form = _BYTES_ARGUMENTS[opcode.arg]
+            header = stream.read(struct.calcsize(form))
+            if len(header) != struct.calcsize(form):
+                raise ValueError("truncated pickle")
+            (size,) = struct.unpack(form, header)
+            argument = stream.read(min(size, SNIFF_SIZE) if size > LARGE_ARGUMENT else size)
+            if size > LARGE_ARGUMENT and text_encoding(argument) is not None:
+                argument += stream.read(size - len(argument))  # text (an array of strings): read whole
+            elif size > LARGE_ARGUMENT:
+                stream.seek(size - len(argument), os.SEEK_CUR)  # numbers: never held
+        else:
+            argument = opcode.arg.reader(stream) if opcode.arg is not None else None
+        yield opcode, argument
+        if opcode.name == "STOP":
+            return
+
+
 def pickle_strings(data) -> Iterator[tuple[str, str, int]]:
     """Strings of a pickle (its bytes, or a binary file positioned at its start) from its
     opcodes (nothing is loaded or called).
@@ -334,10 +368,13 @@ def pickle_strings(data) -> Iterator[tuple[str, str, int]]:
     mark = pickletools.markobject
     stack: list = []
     try:
-        for opcode, arg, _ in pickletools.genops(io.BytesIO(data) if isinstance(data, bytes) else data):
+        for opcode, arg in _opcodes(io.BytesIO(data) if isinstance(data, bytes) else data):
             value = _pickle_value(arg)
-            if value is not None and len(value) >= MIN_STRING:
-                yield "", value, 0
+            # an array's buffer holds one string per element (NUL-padded): each is its own value, so
+            # a credential in one is not glued to the text of the one before it
+            for piece in (value.split("\n") if isinstance(arg, (bytes, bytearray)) and value else [value]):
+                if piece is not None and len(piece) >= MIN_STRING:
+                    yield "", piece, 0
             before, after = opcode.stack_before, opcode.stack_after
             if before == after:
                 continue  # MEMOIZE, PUT ...: the stack is unchanged
