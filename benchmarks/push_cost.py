@@ -25,6 +25,7 @@ import hashlib
 import shutil
 import statistics
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 from _bench import TOKEN, USER, LatencyProxy, local_hub, requests_during, write_random_file
@@ -127,17 +128,12 @@ def main() -> None:
                     (f"through a {2 * args.latency_ms:g} ms round trip", args.latency_ms / 1000)]
         for n, (network, delay) in enumerate(networks):
             print(f"== {network}")
-            proxy = LatencyProxy(hub.endpoint, delay) if delay else None
-            endpoint = proxy.__enter__() if proxy else hub.endpoint
-            try:
+            with LatencyProxy(hub.endpoint, delay) if delay else nullcontext(hub.endpoint) as endpoint:
                 for case, folder, rounds in (("small repository", small, args.small_rounds),
                                              ("large repository", large, args.rounds)):
                     size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
                     result = compare(hub, folder, f"{case.split()[0]}{n}", rounds, endpoint)
                     report(case, size, result)
-            finally:
-                if proxy:
-                    proxy.__exit__(None, None, None)
             if n == 0:
                 hashing, copying = machine_speed(large / "weights.bin")
                 big, push = args.large_mb, result["times"]["ours, cold"]

@@ -223,20 +223,25 @@ def is_pickle(head: bytes) -> bool:
 NPY_HEAD_SIZE = 65536 + 16  # the largest version 1 header, and its preamble
 
 
-def _numbers_only(head: bytes) -> bool:
-    """Whether ``head`` starts a ``.npy`` of plain numbers (no text dtype, no objects)."""
-    if not head.startswith(NPY_MAGIC):
-        return False
+def _npy_header(data: bytes):
+    """``(shape, dtype, header length)`` of the ``.npy`` whose bytes ``data`` start, or None."""
     import numpy as np
 
-    stream = io.BytesIO(head)
+    stream = io.BytesIO(data)
     try:
         version = np.lib.format.read_magic(stream)
         reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-        _, _, dtype = reader(stream)
+        shape, _, dtype = reader(stream)
     except (ValueError, TypeError, SyntaxError, EOFError):
-        return False  # a header we cannot read: the member is read whole
-    return not dtype.hasobject and dtype.kind not in "US"
+        return None
+    return shape, dtype, stream.tell()
+
+
+def _numbers_only(head: bytes) -> bool:
+    """Whether ``head`` starts a ``.npy`` of plain numbers (no text dtype, no objects); a header
+    that cannot be read is not (the member is then read whole)."""
+    header = _npy_header(head) if head.startswith(NPY_MAGIC) else None
+    return header is not None and not header[1].hasobject and header[1].kind not in "US"
 
 
 def _archive_views(archive: zipfile.ZipFile, name, budget, where, depth):
@@ -292,21 +297,18 @@ def npy_strings(data: bytes) -> Iterator[tuple[str, str]]:
     """The strings of a ``.npy`` array: text dtypes read in place, object arrays walked as a pickle."""
     import numpy as np
 
-    stream = io.BytesIO(data)
-    try:
-        version = np.lib.format.read_magic(stream)
-        reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-        shape, _, dtype = reader(stream)
-    except (ValueError, TypeError, SyntaxError):
+    header = _npy_header(data)
+    if header is None:
         return
+    shape, dtype, start = header
     if dtype.hasobject:
-        yield from pickle_strings(data[stream.tell():])
+        yield from pickle_strings(data[start:])
         return
     if dtype.kind not in "US":
         return
     count = int(np.prod(shape)) if shape else 1
-    count = min(count, (len(data) - stream.tell()) // max(dtype.itemsize, 1))
-    values = np.frombuffer(data, dtype=dtype, count=count, offset=stream.tell())
+    count = min(count, (len(data) - start) // max(dtype.itemsize, 1))
+    values = np.frombuffer(data, dtype=dtype, count=count, offset=start)
     for value in values:
         text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
         if len(text) >= MIN_STRING:

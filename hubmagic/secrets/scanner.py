@@ -111,14 +111,11 @@ def _line_candidates(line, lineno, prev, eff_name, plugins, secret_filters):
     from detect_secrets.util.code_snippet import CodeSnippet
     from detect_secrets.util.inject import call_function_with_arguments
 
-    variants = [line]
-    if '\\"' in line:  # code inside JSON strings (notebooks): see `token = \"...\"`
-        variants.append(line.replace('\\"', '"'))
     context = None
     compiled, gate = gates()
-    for variant in variants:
+    for variant in _forms(line):
         lowered = variant.lower()
-        if gate and not (gate[0].search(variant) or gate[1].search(lowered)):
+        if not _opens_gate(gate, variant, lowered):
             continue
         for plugin in plugins:
             if not wants(plugin, variant, lowered, compiled):
@@ -240,9 +237,18 @@ def _may_hold(line: str, known: list[str]) -> bool:
     ``_line_candidates`` gates each form of the line), checked before any per-line work."""
     if any(secret in line for secret in known):
         return True
-    _, (exact, lower) = gates()
-    forms = (line, line.replace('\\"', '"')) if '\\"' in line else (line,)
-    return any(exact.search(form) or lower.search(form.lower()) for form in forms)
+    gate = gates()[1]
+    return any(_opens_gate(gate, form, form.lower()) for form in _forms(line))
+
+
+def _forms(line: str) -> tuple[str, ...]:
+    """The line, and the line as code when it sits inside a JSON string (notebooks: ``token = \"...\"``)."""
+    return (line, line.replace('\\"', '"')) if '\\"' in line else (line,)
+
+
+def _opens_gate(gate, line: str, lowered: str) -> bool:
+    """Whether a form of a line holds a detector's anchor (always true when some detector has none)."""
+    return gate is None or bool(gate[0].search(line) or gate[1].search(lowered))
 
 
 def _free_text_name(line: str, lineno: int, in_front_matter: bool, filename: str, eff_name: str) -> tuple[str, bool]:
