@@ -107,3 +107,53 @@ def api(hub, alice_token):
 def repo_name(request):
     """A repo name unique to the test, so tests can share one hub."""
     return "t-" + secrets.token_hex(4)
+
+
+# -- a real IPython shell per test (capture, magics, notebook, widgets build theirs on this) --
+
+
+@pytest.fixture
+def fresh_shell():
+    """``fresh_shell(cls)``: a new ``cls`` singleton (an ``InteractiveShell``) with its history in
+    memory. Open pyplot figures are closed before (another test's figure would be captured) and
+    after, and the singletons cleared, once the folder's own shell fixture has ended."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    made = []
+
+    def make(cls):
+        _close_figures()
+        InteractiveShell.clear_instance()
+        cls.clear_instance()
+        config = Config()
+        config.HistoryManager.hist_file = ":memory:"
+        made.append(cls)
+        return cls.instance(config=config)
+
+    yield make
+    _close_figures()
+    for cls in made:
+        cls.clear_instance()
+    InteractiveShell.clear_instance()
+
+
+def _close_figures():
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+
+
+@pytest.fixture
+def run(shell):
+    """``run(source, cell_id=None, ok=True)``: execute one cell of ``shell`` as the notebook would;
+    a failing cell fails the test unless ``ok=False``."""
+
+    def run_cell(source: str, cell_id: str | None = None, ok: bool = True):
+        result = shell.run_cell(source, store_history=True, cell_id=cell_id)
+        if ok and not result.success:
+            raise AssertionError(f"cell failed: {result.error_before_exec or result.error_in_exec}")
+        return result
+
+    return run_cell

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
-from traitlets.config import Config
 
 
 class TestingShell(InteractiveShell):
@@ -23,20 +20,12 @@ class TestingShell(InteractiveShell):
 
 
 @pytest.fixture
-def ip(tmp_path, monkeypatch):
+def ip(tmp_path, monkeypatch, fresh_shell):
     monkeypatch.chdir(tmp_path)
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    shell = TestingShell.instance(config=config)
+    shell = fresh_shell(TestingShell)
     shell.run_cell("%load_ext hubmagic", store_history=True)
     yield shell
-    try:
-        shell.run_cell("%unload_ext hubmagic")
-        if "matplotlib.pyplot" in sys.modules:  # the next test's capture would take open figures
-            sys.modules["matplotlib.pyplot"].close("all")
-    finally:
-        TestingShell.clear_instance()
-        InteractiveShell.clear_instance()
+    shell.run_cell("%unload_ext hubmagic")
 
 
 @pytest.fixture
