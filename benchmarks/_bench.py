@@ -47,12 +47,14 @@ def requests_during(hub, action) -> tuple[object, float, list]:
 
 
 class PeakRss:
-    """``with PeakRss() as peak:`` samples this process's RSS every 5 ms; ``peak.growth`` in bytes."""
+    """``with PeakRss() as peak:`` samples a process's RSS (default: this one) every ``every``
+    seconds in a thread; ``peak.peak`` and ``peak.growth`` in bytes."""
 
-    def __init__(self):
+    def __init__(self, pid: int | None = None, every: float = 0.005):
         import psutil
 
-        self.process = psutil.Process()
+        self.process = psutil.Process(pid)
+        self.every = every
         self.base = self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -60,7 +62,7 @@ class PeakRss:
     def _run(self):
         while not self._stop.is_set():
             self.peak = max(self.peak, self.process.memory_info().rss)
-            time.sleep(0.005)
+            time.sleep(self.every)
 
     @property
     def growth(self) -> int:

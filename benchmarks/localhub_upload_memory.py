@@ -12,43 +12,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import psutil
+from _bench import TOKEN, PeakRss
 
-TOKEN = "hf_" + secrets.token_hex(17)  # made per run: no token-like literal in the repository
 MIB = 1024 * 1024
-
-
-class PeakRss:
-    """Track a process's resident set size high-water mark in a background thread."""
-
-    def __init__(self, pid: int):
-        self.process = psutil.Process(pid)
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.process.memory_info().rss)
-            time.sleep(0.02)
-
-    def __enter__(self):
-        self.peak = self.process.memory_info().rss
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
 
 
 def main() -> int:
@@ -78,11 +52,11 @@ def main() -> int:
         with open(big, "wb") as f:  # sparse: no memory, almost no disk
             f.truncate(args.size_mib * MIB)
         start = time.perf_counter()
-        with PeakRss(server.pid) as upload:
+        with PeakRss(server.pid, every=0.02) as upload:
             api.upload_file(path_or_fileobj=str(big), path_in_repo="big.bin", repo_id="bench/big")
         upload_seconds = time.perf_counter() - start
         start = time.perf_counter()
-        with PeakRss(server.pid) as download:
+        with PeakRss(server.pid, every=0.02) as download:
             path = hf_hub_download("bench/big", "big.bin", cache_dir=work / "cache")
         download_seconds = time.perf_counter() - start
         assert os.path.getsize(path) == args.size_mib * MIB
