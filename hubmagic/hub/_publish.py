@@ -36,7 +36,6 @@ the commit itself in ``hubmagic.hub._publish_commit``).
 from __future__ import annotations
 
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -251,15 +250,15 @@ def _first_push_to_main(plan: PushPlan) -> bool:
 
 
 def _create_first(api, plan: PushPlan, private, result: PushResult):
-    """Create the repository: ``("", {}, True)`` (its head is being read), or None if it could not be created.
+    """Create the repository: ``(initial commit, {}, True)``, or None if it could not be created.
 
     On a first push the repository is usually new: creating it first spares the request
     that would find it missing (the raw client does the same). The Hub answers 409 when it
     exists (and 401/402/403 when the token may not create it, though it may write to it):
-    then the push looks at the remote as any other push does. The new repository's head
-    is its initial commit, the parent of the push, read while the files upload
-    (``plan.head_read``, settled before the commit); a first push that landed in between
-    is seen then, and the push is refused as for any remote holding files it never saw.
+    then the push looks at the remote as any other push does. The new repository's
+    initial commit is the parent of the push, so a first push that lands before the
+    commit makes the Hub refuse this one (412); one that landed before the initial
+    commit is read is a second commit, and the push is refused at once.
     """
     from huggingface_hub.errors import HfHubHTTPError
 
@@ -271,11 +270,7 @@ def _create_first(api, plan: PushPlan, private, result: PushResult):
                 return None
             raise
         result.repo_url = str(url)
-    # Its head (the commit's parent) is read while the files upload: the commit waits for it.
-    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubmagic-head")
-    plan.head_read = reader.submit(api.repo_info, plan.repo_id, revision=plan.revision, files_metadata=True)
-    reader.shutdown(wait=False)
-    return "", {}, True
+        return initial_commit(api, plan.repo_id, plan.revision), {}, True
 
 
 def _carry_out(api, plan: PushPlan, result: PushResult, *, private, create_remote, commit_message,

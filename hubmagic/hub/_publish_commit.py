@@ -24,7 +24,7 @@ from hubmagic.errors import PublishError, RemoteChangedError
 from hubmagic.hub._endpoint import get_endpoint
 from hubmagic.hub._push_plan import Progress, PushPlan, emit
 from hubmagic.hub._remote_errors import remote_changed_message
-from hubmagic.hub._sync import HUB_MANAGED, diff_folder, remote_files, sibling_files
+from hubmagic.hub._sync import diff_folder, remote_files
 
 _LFS_FAILURE = re.compile(r"^Error while uploading '(.*)' to the Hub\.")
 
@@ -38,22 +38,6 @@ def initial_commit(api, repo_id: str, revision: str) -> str:
     if len(commits) > 1:
         raise RemoteChangedError(remote_changed_message(repo_id, revision, base=None, head=commits[0].commit_id))
     return commits[-1].commit_id
-
-
-def settle_new_head(plan: PushPlan) -> None:
-    """The parent of a first push into the repository it created: the head read meanwhile.
-
-    The new repository holds its initial commit (and the Hub's ``.gitattributes``); a
-    head with other files is another first push that landed first: refused, before any
-    commit (the objects already uploaded stay uncommitted and are not sent again).
-    """
-    info = plan.head_read.result()
-    plan.head_read = None
-    files = sibling_files(info.siblings or [])
-    if any(path not in HUB_MANAGED for path in files):
-        raise RemoteChangedError(remote_changed_message(plan.repo_id, plan.revision, base=None, head=info.sha))
-    plan.head = plan.parent = info.sha
-    plan.remote = files
 
 
 def send_commit(api, plan: PushPlan, *, message: str, description: str | None, progress: Progress | None = None):
@@ -78,8 +62,6 @@ def send_commit(api, plan: PushPlan, *, message: str, description: str | None, p
         if additions:
             api.preupload_lfs_files(repo_id, additions, revision=revision, create_pr=plan.create_pr,
                                     free_memory=False)
-        if plan.head_read is not None:
-            settle_new_head(plan)
         meter.all_done()  # small files travel in the commit itself
         emit(progress, "committing", meter.total, meter.total)
         info = api.create_commit(repo_id, operations, commit_message=message, commit_description=description,

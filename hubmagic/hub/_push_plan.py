@@ -9,7 +9,6 @@ Hub or to the folder.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,8 +33,7 @@ class PushPlan:
     ``uploads`` / ``deletions`` are the paths the commit adds or changes / deletes;
     ``refusal`` is why the push would be refused (the remote moved, files others
     changed), ``findings`` the credentials that would block it. ``head`` is the remote
-    branch's commit (None: the repository does not exist yet; "" while ``head_read``
-    reads the head of the repository this push just created) and ``parent`` the commit
+    branch's commit (None: the repository does not exist yet) and ``parent`` the commit
     the push is built on.
     """
 
@@ -56,7 +54,6 @@ class PushPlan:
     findings: list = field(default_factory=list)
     card_check: str = ""
     local: LocalRead = field(default_factory=LocalRead, repr=False)  # the hashes of ``paths``, read once
-    head_read: Future | None = field(default=None, repr=False)  # -> RepoInfo of the repository just created
 
     @property
     def uploads(self) -> list[str]:

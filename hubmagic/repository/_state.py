@@ -48,12 +48,18 @@ def write_state(folder: str | os.PathLike, state: dict) -> None:
 
 
 def _write_json(path: Path, state: dict) -> None:
-    """Write a JSON file atomically (a crash never leaves half a file)."""
+    """Write a JSON file atomically (a crash never leaves half a file).
+
+    One line per top-level key: ``json.dumps`` without ``indent`` is the C encoder,
+    which a folder pushed to many repositories (a growing ``remotes``) needs.
+    """
+    text = "{\n" + ",\n".join(f"{json.dumps(key)}: {json.dumps(value, sort_keys=True)}"
+                               for key, value in sorted(state.items())) + "\n}\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".state-", suffix=".json")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(state, fh, indent=2, sort_keys=True)
+            fh.write(text)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

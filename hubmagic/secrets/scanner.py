@@ -9,6 +9,7 @@ metadata, ``KEY=value`` lines), and findings become ``Finding`` objects a user r
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import logging
 import os
@@ -16,7 +17,7 @@ import re
 from collections.abc import Iterable
 
 from hubmagic.secrets.detectors import (
-    anchored,
+    anchor_positions,
     detectors,
     gates,
     keyword_windows,
@@ -162,7 +163,6 @@ def _dedupe(found: dict[str, str]) -> dict[str, str]:
 
 
 _BLOCK_LINES = 256
-_PART_LINES = 16
 
 
 def _blocks(lines: Iterable[str], size: int):
@@ -171,45 +171,38 @@ def _blocks(lines: Iterable[str], size: int):
         yield block
 
 
-def _quiet(block: list[str], known: list[str], free_text: bool) -> bool:
-    """Whether no line of the block can hold a finding: no detector's anchor, no known
-    secret (and no ``---`` that would change a card's dialect). A few substring
-    searches per block instead of regexes per line: most lines of a large data file
-    are skipped here."""
+def _busy(block: list[str], known: list[str], free_text: bool) -> list[int]:
+    """The indices of the lines of a block that hold a detector's anchor or a known
+    secret (or a card's ``---``, which changes its dialect), in order: each is found in
+    the whole block at once, so a line without any costs nothing of its own."""
     joined = "\n".join(block)
-    return not (
-        anchored(joined, joined.lower())
-        or any(secret in joined for secret in known)
-        or (free_text and "---" in joined)
-    )
-
-
-def _parts(block: list[str], known: list[str], free_text: bool, all_anchored: bool) -> list[tuple[list[str], bool]]:
-    """``(lines, may hold a finding)`` pieces of a block, in order: a quiet block is one
-    skipped piece; a busy one is looked at in parts of 16 lines, each skipped if quiet."""
-    if not all_anchored:
-        return [(block, True)]
-    if _quiet(block, known, free_text):
-        return [(block, False)]
-    if len(block) <= _PART_LINES:
-        return [(block, True)]
-    return [(part, not _quiet(part, known, free_text)) for part in _blocks(block, _PART_LINES)]
+    lowered = joined.lower()
+    if len(lowered) != len(joined):  # a character whose lower case is longer: look line by line
+        return [i for i, line in enumerate(block)
+                if _may_hold(line, known) or (free_text and "---" in line)]
+    found = set(anchor_positions(joined, lowered))
+    for needle in known + (["---"] if free_text else []):
+        at = joined.find(needle)
+        while at >= 0:
+            found.add(at)
+            at = joined.find(needle, at + 1)
+    if not found:
+        return []
+    ends = list(itertools.accumulate(len(line) + 1 for line in block))
+    return sorted({bisect.bisect_right(ends, at) for at in found})
 
 
 def _unquiet_lines(lines: Iterable[str], known: list[str], free_text: bool, all_anchored: bool):
-    """``(lineno, line, previous line)`` of the lines that may hold a finding (see ``_parts``)."""
+    """``(lineno, line, previous line)`` of the lines that may hold a finding: every line
+    when some detector has no anchor, else the busy lines of each block of 256."""
     lineno, prev = 0, ""
     for block in _blocks(lines, _BLOCK_LINES):
-        for part, busy in _parts(block, known, free_text, all_anchored):
-            if not busy:
-                lineno += len(part)
-                prev = part[-1].rstrip("\r")
-                continue
-            for line in part:
-                lineno += 1
-                line = line.rstrip("\r")
-                yield lineno, line, prev
-                prev = line
+        busy = _busy(block, known, free_text) if all_anchored else range(len(block))
+        for i in busy:
+            before = block[i - 1].rstrip("\r") if i else prev
+            yield lineno + i + 1, block[i].rstrip("\r"), before
+        lineno += len(block)
+        prev = block[-1].rstrip("\r")
 
 
 def scan_lines(lines: Iterable[str], filename: str = "<text>", *, known_secrets=()) -> list[Finding]:

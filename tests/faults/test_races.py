@@ -101,9 +101,9 @@ def test_two_first_pushes_to_a_new_repo_at_once(proxy, api, alice_token, repo_na
 
 def test_a_first_push_landing_while_the_new_repository_is_read_is_not_overwritten(
         proxy, api, alice_token, repo_name, tmp_path, fitted):
-    """A first push creates the repository, then reads its head while its files upload. A
-    colleague's first push that lands in between (after the create, before that read) is
-    seen: this push is refused whole, and the colleague's commit stays the head."""
+    """A first push creates the repository, then reads its initial commit (the parent of
+    its commit). A colleague's first push that lands in between (after the create, before
+    that read) is seen: this push is refused whole, and the colleague's commit stays the head."""
     repo_id = f"alice/{repo_name}"
     repo = _init(fitted, tmp_path / "mine", repo_id)
     local = digest(repo.path)
@@ -112,7 +112,7 @@ def test_a_first_push_landing_while_the_new_repository_is_read_is_not_overwritte
     def colleague_lands_first():  # runs in the proxy, before our read of the head goes on
         api.upload_folder(repo_id=repo_id, folder_path=colleague, commit_message="by a colleague")
 
-    head_read = proxy.inject(lambda method, path: method == "GET" and f"/{repo_id}/revision/" in path,
+    head_read = proxy.inject(lambda method, path: method == "GET" and f"/{repo_id}/commits/" in path,
                              colleague_lands_first, times=1)
     mark = len(proxy.seen)
     with pytest.raises(RemoteChangedError) as caught:

@@ -59,6 +59,25 @@ def test_each_kind_is_found_in_the_train_script(code, kind, attr, fake):
     assert finding.secret == getattr(fake, attr)
 
 
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_every_kind_is_found_at_its_line_anywhere_in_a_long_file(fake, ending):
+    """Lines are gated block by block on the detectors' anchors: a credential is found at
+    its own line on each side of a block's edge (256 lines), among filler that holds
+    anchors itself (``key``, ``://``, ``pass`` at a line's start), and in a block with a
+    character whose lower case is longer."""
+    filler = ["x = 1", "# a monkey walks; see https://example.org", "", "passes = 3"]
+    lines = [filler[i % len(filler)] for i in range(1100)]
+    lines[600] = "city = '" + "İ" * 100 + "'"  # in the third block only, before a credential
+    at = [0, 1, 254, 255, 256, 257, 510, 511, 512, 513, 601, 767, 768, 769, 1020, 1023, 1024, 1025, 1099]
+    planted = {}
+    for where, (code, kind, attr) in zip(at, PYTHON_CASES, strict=True):
+        lines[where] = code.format(**{k: getattr(fake, k) for k in dir(fake) if not k.startswith("_")})
+        planted[(where, kind)] = getattr(fake, attr)
+    text = ending.join(lines) + ending
+    found = {(f.line - 1, f.kind): f.secret for f in scan_text(text, "train.py")}
+    assert found == planted
+
+
 def test_private_key_in_a_python_string(fake):
     text = f'KEY = """{fake.private_key}"""\n'
     finding = only(scan_text(text, "train.py"))
