@@ -16,6 +16,7 @@ import io
 import json
 import os
 import pickletools
+import re
 import struct
 import zipfile
 import zlib
@@ -430,6 +431,53 @@ def json_strings(obj, key: str = "") -> Iterator[tuple[str, str, int]]:
         yield key, obj, 0
 
 
+_PLAIN_NOT_TEXT = re.compile(r"[-+]?[\d.][\d._:eE+-]*|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)|~|null|Null|NULL|"
+                             r"(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)")
+
+
+def yaml_strings(text: str) -> Iterator[tuple[str, str, int]]:
+    """``json_strings`` of a YAML document, from the parser's events (libyaml's when PyYAML
+    has it): nothing is constructed, so an alias is never expanded and a plain number,
+    date or boolean is not taken for text. Raises ``yaml.YAMLError`` on a malformed document."""
+    import yaml
+
+    events = yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    for event in events:
+        if isinstance(event, yaml.NodeEvent):
+            yield from _yaml_node(events, event, "")
+
+
+def _yaml_node(events, first, key: str) -> Iterator[tuple[str, str, int]]:
+    """The strings of the node that ``first`` starts, under ``key`` (as ``json_strings``)."""
+    import yaml
+
+    if isinstance(first, yaml.ScalarEvent):
+        if first.implicit[0] and _PLAIN_NOT_TEXT.fullmatch(first.value):
+            return  # a number, a date, a boolean or null
+        yield from json_strings(first.value, key)
+    elif isinstance(first, yaml.SequenceStartEvent):
+        for event in events:
+            if isinstance(event, yaml.SequenceEndEvent):
+                return
+            yield from _yaml_node(events, event, key)
+    elif isinstance(first, yaml.MappingStartEvent):
+        for event in events:
+            if isinstance(event, yaml.MappingEndEvent):
+                return
+            name = event.value if isinstance(event, yaml.ScalarEvent) else ""
+            if not isinstance(event, yaml.ScalarEvent):  # a collection as a key: its strings count too
+                yield from _yaml_node(events, event, key)
+            value = next(events)
+            strings = _yaml_node(events, value, key if name in _NODE_CONTENT else name)
+            if name in _NODE_METADATA:
+                for _ in strings:
+                    pass  # walked past, not reported (as json_strings skips it)
+                continue
+            if len(name) >= MIN_STRING and name not in _NODE_CONTENT:
+                yield key, name, 0
+            yield from strings
+
+
 def structured_strings(text: str, name: str) -> Iterator[tuple[str, str, int]] | None:
     """Strings of a JSON/YAML file, a card's YAML header, or a Python script's folded
     constants: values whose name is on another line than the value itself."""
@@ -447,8 +495,8 @@ def structured_strings(text: str, name: str) -> Iterator[tuple[str, str, int]] |
             text = text[3:end] if end > 0 else ""
         import yaml
 
-        try:  # libyaml's parser when PyYAML has it: the same documents, ten times faster
-            return json_strings(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+        try:  # walked whole here: a document that does not parse has no structured view
+            return iter(list(yaml_strings(text)))
         except (yaml.YAMLError, RecursionError):
             return None
     if suffix in (".py", ".pyw"):

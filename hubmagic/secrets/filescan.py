@@ -16,6 +16,7 @@ full read.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import json
 import logging
@@ -152,6 +153,7 @@ def _scan_views(found_views: Iterable[Text | Strings], relative: str, known) -> 
     return findings
 
 
+@functools.lru_cache(maxsize=4096)
 def _name(key: str) -> str:
     return re.sub(r"\W+", "_", key).strip("_") or "value"
 

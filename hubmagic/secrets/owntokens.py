@@ -8,6 +8,7 @@ a file of any size is searched whole in the same single read as the other scans.
 from __future__ import annotations
 
 import base64
+import functools
 
 from hubmagic.secrets.finding import Finding
 
@@ -46,6 +47,20 @@ def _base64_needles(raw: bytes) -> list[bytes]:
     return needles
 
 
+@functools.lru_cache(maxsize=8)
+def _needles(tokens: tuple[str, ...]) -> dict[bytes, tuple[str, str]]:
+    """``{needle: (token, how it is encoded)}``, made once per set of tokens (a push scans many files)."""
+    needles: dict[bytes, tuple[str, str]] = {}
+    for token in tokens:
+        for needle, label in _wide_needles(token):
+            needles.setdefault(needle, (token, label))
+        for needle in _base64_needles(token.encode()):
+            needles.setdefault(needle, (token, "base64-encoded"))
+        for needle in (token.encode().hex().encode(), token.encode().hex().upper().encode()):
+            needles.setdefault(needle, (token, "hex-encoded"))
+    return needles
+
+
 class TokenSearch:
     """Feed a file's chunks in order; ``findings`` says where each token first appears.
 
@@ -55,15 +70,7 @@ class TokenSearch:
     """
 
     def __init__(self, tokens) -> None:
-        needles: dict[bytes, tuple[str, str]] = {}
-        for token in tokens:
-            for needle, label in _wide_needles(token):
-                needles.setdefault(needle, (token, label))
-            for needle in _base64_needles(token.encode()):
-                needles.setdefault(needle, (token, "base64-encoded"))
-            for needle in (token.encode().hex().encode(), token.encode().hex().upper().encode()):
-                needles.setdefault(needle, (token, "hex-encoded"))
-        self._needles = needles
+        self._needles = needles = _needles(tuple(tokens))
         self._tokens = len({token for token, _ in needles.values()})
         self._keep = max((len(n) for n in needles), default=1) - 1
         self._tail = b""  # the last bytes fed, at most a needle's length minus one

@@ -10,6 +10,7 @@ metadata, ``KEY=value`` lines), and findings become ``Finding`` objects a user r
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import logging
 import os
@@ -59,6 +60,7 @@ _SHELL_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=\S")
 _ENV_NAMES = re.compile(r"(^|\.)env(\..*)?$|^\.envrc$|^\.flaskenv$|\.(sh|bash|zsh)$")
 
 
+@functools.lru_cache(maxsize=1024)
 def _dialect(filename: str) -> tuple[str, bool]:
     """(file name the plugins see, whether it is free text) for a file name.
 
@@ -207,14 +209,18 @@ def _unquiet_lines(lines: Iterable[str], known: list[str], free_text: bool, all_
 
 def scan_lines(lines: Iterable[str], filename: str = "<text>", *, known_secrets=()) -> list[Finding]:
     """Scan lines (without their line breaks) of one file; see ``scan_text``."""
-    found_by = detectors()
     known = sorted({s for s in known_secrets if s and len(s) >= 8}, key=len, reverse=True)
     eff_name, free_text = _dialect(filename)
     findings: list[Finding] = []
     in_front_matter = False
     all_anchored = gates()[1] is not None  # else some plugin must see every line
+    busy = _unquiet_lines(lines, known, free_text, all_anchored)
+    first = next(busy, None)
+    if first is None:
+        return findings  # no line holds an anchor: the detectors are not even set up
+    found_by = detectors()
     with never_verify():
-        for lineno, line, prev in _unquiet_lines(lines, known, free_text, all_anchored):
+        for lineno, line, prev in itertools.chain([first], busy):
             name = eff_name
             if free_text:
                 name, in_front_matter = _free_text_name(line, lineno, in_front_matter, filename, eff_name)

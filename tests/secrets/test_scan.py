@@ -125,6 +125,22 @@ def test_findings_in_yaml(fake):
     ]
 
 
+def test_yaml_values_are_read_as_the_parser_reads_them(tmp_path, fake):
+    """A card's metadata and a YAML file are also read as YAML: a value written with escapes,
+    or folded under its key on other lines, is found; an alias is not expanded (a "billion
+    laughs" document is read in no time), and the secret in the node it names is found once."""
+    escaped = "".join(f"\\x{ord(c):02x}" for c in fake.hf)
+    (tmp_path / "README.md").write_text(f'---\nlicense: mit\nhub:\n  note: "{escaped}"\n---\n# Model\n')
+    laughs = "".join(f"l{i + 1}: &l{i + 1} [" + ", ".join([f"*l{i}"] * 9) + "]\n" for i in range(12))
+    (tmp_path / "params.yaml").write_text(
+        f"base: &l0\n  aws_secret_access_key:\n    {fake.aws_secret}\n"
+        + laughs
+    )
+    found = {(f.file, f.kind, f.secret) for f in scan_folder(tmp_path)}
+    assert found == {("README.md", "Hugging Face token", fake.hf),
+                     ("params.yaml", "AWS secret access key", fake.aws_secret)}
+
+
 def test_findings_in_dotenv(fake):
     text = (
         "# local settings\nHF_TOKEN=" + fake.hf + "\nAWS_ACCESS_KEY_ID=" + fake.aws_id
