@@ -461,21 +461,27 @@ def _yaml_node(events, first, key: str) -> Iterator[tuple[str, str, int]]:
                 return
             yield from _yaml_node(events, event, key)
     elif isinstance(first, yaml.MappingStartEvent):
-        for event in events:
-            if isinstance(event, yaml.MappingEndEvent):
-                return
-            name = event.value if isinstance(event, yaml.ScalarEvent) else ""
-            if not isinstance(event, yaml.ScalarEvent):  # a collection as a key: its strings count too
-                yield from _yaml_node(events, event, key)
-            value = next(events)
-            strings = _yaml_node(events, value, key if name in _NODE_CONTENT else name)
-            if name in _NODE_METADATA:
-                for _ in strings:
-                    pass  # walked past, not reported (as json_strings skips it)
-                continue
-            if len(name) >= MIN_STRING and name not in _NODE_CONTENT:
-                yield key, name, 0
-            yield from strings
+        yield from _yaml_mapping(events, key)
+
+
+def _yaml_mapping(events, key: str) -> Iterator[tuple[str, str, int]]:
+    """The strings of a mapping's entries, up to its end (``json_strings`` of a dict)."""
+    import yaml
+
+    for event in events:
+        if isinstance(event, yaml.MappingEndEvent):
+            return
+        name = event.value if isinstance(event, yaml.ScalarEvent) else ""
+        if not isinstance(event, yaml.ScalarEvent):  # a collection as a key: its strings count too
+            yield from _yaml_node(events, event, key)
+        strings = _yaml_node(events, next(events), key if name in _NODE_CONTENT else name)
+        if name in _NODE_METADATA:
+            for _ in strings:
+                pass  # walked past, not reported (as json_strings skips it)
+            continue
+        if len(name) >= MIN_STRING and name not in _NODE_CONTENT:
+            yield key, name, 0
+        yield from strings
 
 
 def structured_strings(text: str, name: str) -> Iterator[tuple[str, str, int]] | None:
