@@ -43,7 +43,9 @@ def small_folder(work: Path) -> Path:
 
 
 def forget_reads(folder: Path) -> None:
-    (folder / ".hubmagic" / "files.json").unlink(missing_ok=True)
+    from hubmagic.repository import _state
+
+    _state.write_file_cache(folder, {})
 
 
 def compare(hub, folder: Path, case: str, rounds: int, endpoint: str) -> dict:

@@ -4,7 +4,7 @@ The Hub names a regular file by its git blob id and an LFS file by its sha256; t
 scan must see every byte too. Both are taken from the same chunks (``scan_file``'s
 ``on_chunk``), so a push reads a file once, plus the upload of the files that changed.
 
-A file read by a successful push is remembered in ``.hubmagic/files.json`` with its size,
+A file read by a successful push is remembered in ``.hubmagic/state.json`` with its size,
 mtime and inode: the next push trusts those hashes and that scan (for the same tokens and
 hubmagic version) while the three are unchanged, so an unchanged re-push reads nothing.
 An entry is trusted only if the file's mtime was older than the read by more than the
@@ -178,12 +178,6 @@ def cached_files(folder: Path, paths: list[str]) -> dict[str, LocalFile]:
         if _trusted(entry, st):
             known[rel] = LocalFile(rel, st.st_size, entry.get("blob"), entry["sha256"])
     return known
-
-
-def save(folder: Path, read: LocalRead) -> None:
-    """Remember what a successful push read (called only then: a refused push changes no file)."""
-    if read.cache != repo_state.read_file_cache(folder):
-        repo_state.write_file_cache(folder, read.cache)
 
 
 def _stat_key(st: os.stat_result) -> tuple[int, int, int]:

@@ -319,8 +319,8 @@ def _carry_out(api, plan: PushPlan, result: PushResult, *, private, create_remot
 def _record(plan: PushPlan, revision: str, sha: str) -> None:
     """Remember the pushed commit, the files it sent (what a ``mirror=False`` push may delete later)
     and what the files were when read (the next push reads only what changed)."""
-    local_read.save(plan.folder, plan.local)
-    repo_state.record_commit(plan.folder, plan.endpoint, plan.repo_id, revision, sha, how="push", files=plan.paths)
+    repo_state.record_commit(plan.folder, plan.endpoint, plan.repo_id, revision, sha, how="push", files=plan.paths,
+                             file_cache=plan.local.cache)
 
 
 def _scan_secrets(folder: Path, paths: list[str], token: str | None, *, redact: bool,

@@ -108,10 +108,6 @@ def _save_model(build: _Build) -> None:
         persist.dump(build.model, target, fmt)
     build.model_record = _model_record(target, fingerprint_now)
     build.trusted = persist.untrusted_types(target) if fmt == "skops" else None
-    files_cache = build.dst / repo_state.STATE_DIR / repo_state.FILES_CACHE
-    if build.refresh and files_cache.is_file():
-        (build.tmp / repo_state.STATE_DIR).mkdir(exist_ok=True)
-        shutil.copy2(files_cache, build.tmp / repo_state.STATE_DIR / repo_state.FILES_CACHE)
 
 
 def _model_record(path: Path, fingerprint: str | None) -> dict:

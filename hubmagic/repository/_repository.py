@@ -378,8 +378,8 @@ class ModelRepository:
             mirror=mirror,
             progress=progress,
         )
-        if not result.dry_run:
-            state = self.state
+        state = self.state
+        if not result.dry_run and state.get("repo_id") != result.repo_id:
             state["repo_id"] = result.repo_id
             repo_state.write_state(self.path, state)
         return result

@@ -3,9 +3,9 @@
 What the folder last pushed to / pulled from each (endpoint, repo_id, revision), so a
 push can refuse a remote that moved in the meantime (the commit is sent with that
 ``parent_commit``), plus the repo id and settings given at ``init``, and the model's
-fingerprint (an unchanged estimator keeps its file). ``files.json`` beside it remembers
-each file's size, mtime and inode with its hashes, so a push does not read an unchanged
-file again. The ``.hubmagic`` folder is never uploaded and never holds a token: only
+fingerprint (an unchanged estimator keeps its file), and under ``"read"`` each file's size,
+mtime and inode with its hashes, so a push does not read an unchanged file again (one
+file: a push writes it once). The ``.hubmagic`` folder is never uploaded and never holds a token: only
 commit ids, oids, hashes and names.
 """
 
@@ -80,32 +80,37 @@ def known_commits(folder, endpoint: str, repo_id: str) -> set[str]:
 
 
 def record_commit(folder, endpoint: str, repo_id: str, revision: str | None, commit: str, *, how: str,
-                  files: list[str] | None = None) -> None:
+                  files: list[str] | None = None, file_cache: dict | None = None) -> None:
     """Remember that the folder is in sync with ``commit`` on that remote branch (and, for a push,
-    the ``files`` it sent: what a later ``mirror=False`` push may delete)."""
+    the ``files`` it sent: what a later ``mirror=False`` push may delete, and ``file_cache``:
+    what its files were when read). Nothing is written when nothing changed."""
     state = read_state(folder)
+    before = json.dumps(state, sort_keys=True)
     entry = {"commit": commit, "how": how}
     if files is not None:
         entry["files"] = list(files)
     state["remotes"][remote_key(endpoint, repo_id, revision)] = entry
     state.setdefault("repo_id", repo_id)
-    write_state(folder, state)
+    if file_cache is not None:
+        state[FILE_CACHE_KEY] = file_cache
+    if json.dumps(state, sort_keys=True) != before:
+        write_state(folder, state)
 
 
 # -- what the folder's files were when last read (a push reads an unchanged file never again) --
 
-FILES_CACHE = "files.json"
+FILE_CACHE_KEY = "read"
 
 
 def read_file_cache(folder: str | os.PathLike) -> dict:
-    """``{path: entry}`` as ``write_file_cache`` left it; empty when missing or unreadable."""
-    try:
-        cache = json.loads((Path(folder) / STATE_DIR / FILES_CACHE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return cache.get("files", {}) if isinstance(cache, dict) and isinstance(cache.get("files"), dict) else {}
+    """``{path: entry}`` as the last push (or ``write_file_cache``) left it; empty when missing or unreadable."""
+    cache = read_state(folder).get(FILE_CACHE_KEY)
+    return cache if isinstance(cache, dict) else {}
 
 
 def write_file_cache(folder: str | os.PathLike, entries: dict) -> None:
-    """Replace the cache with ``entries`` (one file beside state.json: the state stays small)."""
-    _write_json(Path(folder) / STATE_DIR / FILES_CACHE, {"files": entries})
+    """Replace the file cache with ``entries``."""
+    state = read_state(folder)
+    if state.get(FILE_CACHE_KEY) != entries:
+        state[FILE_CACHE_KEY] = entries
+        write_state(folder, state)
