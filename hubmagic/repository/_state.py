@@ -85,16 +85,18 @@ def record_commit(folder, endpoint: str, repo_id: str, revision: str | None, com
     the ``files`` it sent: what a later ``mirror=False`` push may delete, and ``file_cache``:
     what its files were when read). Nothing is written when nothing changed."""
     state = read_state(folder)
-    before = json.dumps(state, sort_keys=True)
     entry = {"commit": commit, "how": how}
     if files is not None:
         entry["files"] = list(files)
-    state["remotes"][remote_key(endpoint, repo_id, revision)] = entry
+    key = remote_key(endpoint, repo_id, revision)
+    if (state["remotes"].get(key) == entry and "repo_id" in state
+            and (file_cache is None or state.get(FILE_CACHE_KEY) == file_cache)):
+        return
+    state["remotes"][key] = entry
     state.setdefault("repo_id", repo_id)
     if file_cache is not None:
         state[FILE_CACHE_KEY] = file_cache
-    if json.dumps(state, sort_keys=True) != before:
-        write_state(folder, state)
+    write_state(folder, state)
 
 
 # -- what the folder's files were when last read (a push reads an unchanged file never again) --

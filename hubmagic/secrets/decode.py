@@ -224,10 +224,24 @@ def is_pickle(head: bytes) -> bool:
 NPY_HEAD_SIZE = 65536 + 16  # the largest version 1 header, and its preamble
 
 
+# The header NumPy itself writes (format 1.0) for a simple dtype, read without ``ast``
+_PLAIN_NPY = re.compile(rb"\{'descr': '([<>|=][a-zA-Z]\d*)', 'fortran_order': (?:True|False), "
+                        rb"'shape': \(((?:\d+, )*\d+,?)?\), \} *\n")
+
+
 def _npy_header(data: bytes):
     """``(shape, dtype, header length)`` of the ``.npy`` whose bytes ``data`` start, or None."""
     import numpy as np
 
+    if data[6:8] == b"\x01\x00" and len(data) >= 10:
+        end = 10 + int.from_bytes(data[8:10], "little")
+        plain = _PLAIN_NPY.fullmatch(data, 10, end) if len(data) >= end else None
+        if plain is not None:
+            try:
+                dtype = np.dtype(plain[1].decode())
+            except TypeError:
+                return None
+            return tuple(int(n) for n in (plain[2] or b"").split(b",") if n.strip()), dtype, end
     stream = io.BytesIO(data)
     try:
         version = np.lib.format.read_magic(stream)

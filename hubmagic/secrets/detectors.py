@@ -132,7 +132,9 @@ def keyword_windows(line: str, lowered: str) -> list[str]:
 
 # A pattern every match of a plugin contains (searched in the line as is, and in the
 # lower-cased line): lines without it are not given to the plugin, and lines without
-# any of them are skipped at once. A plugin without an entry sees every line.
+# any of them are skipped at once. A plugin without an entry sees every line. Where a
+# literal would let common text through (``hf_hub_download``, ``https://``), the anchor
+# is the start of the plugin's own pattern.
 _ANCHORS = {
     "AWSKeyDetector": (r"A3T|ABIA|ACCA|AKIA|ASIA", r"aws"),
     "PrivateKeyDetector": (r"PRIVATE KEY|PuTTY-User-Key-File", None),
@@ -141,11 +143,11 @@ _ANCHORS = {
     "PypiTokenDetector": (r"pypi-", None),
     "AzureStorageKeyDetector": (r"AccountKey=", None),
     "SendGridDetector": (r"SG\.", None),
-    "HuggingFaceTokenDetector": (r"hf_|api_org_", None),
+    "HuggingFaceTokenDetector": (r"hf_[A-Za-z0-9]{30}|api_org_[A-Za-z0-9]{30}", None),
     "GitHubAccessTokenDetector": (r"gh[pousr]_|github_pat_", None),
     "GitLabAccessTokenDetector": (r"gl[a-z]{1,5}-", None),
-    "OpenAIStyleKeyDetector": (r"sk-", None),
-    "UrlPasswordDetector": (r"://", None),
+    "OpenAIStyleKeyDetector": (r"sk-[A-Za-z0-9_-]{20}", None),
+    "UrlPasswordDetector": (r"://[^\s:/?#@\"'`<>]+:[^\s/?#@\"'`<>]+@", None),
     "JsonWebTokenDetector": (r"eyJ", None),
     "TokenAssignmentDetector": (None, r"token|access|key"),
     "KeywordDetector": (None, "|".join(_KEYWORD_STEMS)),
