@@ -62,15 +62,16 @@ def scan_key(known_secrets) -> str:
 
 
 def read_files(folder: Path, paths: list[str], known_secrets, *,
-               progress: Callable[[str | None, int, int], None] | None = None) -> LocalRead:
+               progress: Callable[[str | None, int, int], None] | None = None, state: dict | None = None) -> LocalRead:
     """Scan and hash ``paths`` of ``folder``, each in one read (none when the cache has it).
 
     ``progress(path, bytes_done, bytes_total)`` follows the bytes: ``path`` is set once
-    a file is done, ``None`` at the start and in between (a big file's read).
+    a file is done, ``None`` at the start and in between (a big file's read). ``state`` is
+    the folder's state, if the caller has read it.
     """
     known = [s for s in dict.fromkeys(known_secrets) if isinstance(s, str) and len(s) >= 8]
     key = scan_key(known)
-    cached = repo_state.read_file_cache(folder)
+    cached = repo_state.read_file_cache(folder, state=state)
     stats = {rel: os.stat(Path(folder, rel)) for rel in paths}
     total = sum(st.st_size for st in stats.values())
     meter = _Meter(progress, total)

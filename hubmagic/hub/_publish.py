@@ -217,7 +217,8 @@ def _checked_plan(folder, repo_id, *, token, create_pr, revision, allow_patterns
     paths = local_paths(folder, allow_patterns, ignore_patterns)
     if not paths:
         raise InvalidInputError(f"Nothing to publish in {str(folder)!r} (no file matches the allow/ignore patterns).")
-    local = _scan_secrets(folder, paths, token, redact=redact and not dry_run, progress=progress)
+    state = repo_state.read_state(folder)  # read once: the push's view of what the folder saw
+    local = _scan_secrets(folder, paths, token, redact=redact and not dry_run, progress=progress, state=state)
     findings = local.findings
     if findings and not dry_run:
         from hubmagic.secrets import format_findings
@@ -228,7 +229,7 @@ def _checked_plan(folder, repo_id, *, token, create_pr, revision, allow_patterns
         message = f"Refusing to publish {repo_id}: credentials were found in the files to upload.\n{report}"
         raise SecretsFoundError(message, findings)
     plan = PushPlan(folder=folder, repo_id=repo_id, revision=revision or "main", endpoint=endpoint, paths=paths,
-                    create_pr=create_pr, owns=owns, findings=findings, local=local)
+                    create_pr=create_pr, owns=owns, findings=findings, local=local, state=state)
     return api, plan
 
 
@@ -246,7 +247,7 @@ def _api(token: str | None, *, fresh: bool = False):
 def _first_push_to_main(plan: PushPlan) -> bool:
     """A push of the owner to ``main`` from a folder that never pushed to or pulled from this repository."""
     return (plan.owns and not plan.create_pr and plan.revision == "main"
-            and not repo_state.known_commits(plan.folder, plan.endpoint, plan.repo_id))
+            and not repo_state.known_commits(plan.folder, plan.endpoint, plan.repo_id, state=plan.state))
 
 
 def _create_first(api, plan: PushPlan, private, result: PushResult):
@@ -324,7 +325,7 @@ def _record(plan: PushPlan, revision: str, sha: str) -> None:
 
 
 def _scan_secrets(folder: Path, paths: list[str], token: str | None, *, redact: bool,
-                  progress: Progress | None = None) -> local_read.LocalRead:
+                  progress: Progress | None = None, state: dict | None = None) -> local_read.LocalRead:
     """Findings in the files to publish, and their hashes, from one read of each file.
 
     With ``redact``, redact first and read again (the redacted files changed).
@@ -335,7 +336,7 @@ def _scan_secrets(folder: Path, paths: list[str], token: str | None, *, redact: 
     known = secrets.current_user_tokens(token)
 
     def scan():
-        return local_read.read_files(folder, paths, known,
+        return local_read.read_files(folder, paths, known, state=state,
                                      progress=lambda path, done, total: emit(progress, "hashing", done, total, path))
 
     found = scan()

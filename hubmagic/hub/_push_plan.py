@@ -54,6 +54,7 @@ class PushPlan:
     findings: list = field(default_factory=list)
     card_check: str = ""
     local: LocalRead = field(default_factory=LocalRead, repr=False)  # the hashes of ``paths``, read once
+    state: dict | None = field(default=None, repr=False)  # the folder's state when the push began
 
     @property
     def uploads(self) -> list[str]:
@@ -115,7 +116,8 @@ def make_plan(api, plan: PushPlan, *, allow_patterns=None, ignore_patterns=None,
     plan.parent = pr_base or plan.parent
     # The commit this folder saw last, for the message if the branch moves under the push.
     if plan.head is not None:
-        plan.seen_base = repo_state.last_commit(plan.folder, plan.endpoint, plan.repo_id, plan.revision)
+        plan.seen_base = repo_state.last_commit(plan.folder, plan.endpoint, plan.repo_id, plan.revision,
+                                                state=plan.state)
     return plan
 
 
@@ -142,7 +144,8 @@ def _remote_state(api, repo_id: str, revision: str):
 
 def _pr_base(plan: PushPlan, parent_commit: str | None) -> str | None:
     """The commit a pull request should start from, when it is not the branch head."""
-    base = parent_commit or repo_state.last_commit(plan.folder, plan.endpoint, plan.repo_id, plan.revision)
+    base = parent_commit or repo_state.last_commit(plan.folder, plan.endpoint, plan.repo_id, plan.revision,
+                                                   state=plan.state)
     return base if base and plan.head and not plan.head.startswith(base.lower()) else None
 
 
@@ -153,13 +156,13 @@ def _mirror_parent(plan: PushPlan, *, parent_commit: str | None, overwrite: bool
         return head, None  # a new repo's parent is its initial commit, known once created
     if parent_commit:
         return parent_commit, None  # the caller's choice: the Hub refuses it (412) if stale
-    base = repo_state.last_commit(plan.folder, plan.endpoint, repo_id, revision)
+    base = repo_state.last_commit(plan.folder, plan.endpoint, repo_id, revision, state=plan.state)
     if base:
         if head.startswith(base.lower()) or overwrite or not plan.diff.has_changes:
             return (head if overwrite else base), None
         return base, remote_changed_message(repo_id, revision, base=base, head=head)
     has_content = any(path not in HUB_MANAGED for path in plan.remote)
-    known = head in repo_state.known_commits(plan.folder, plan.endpoint, repo_id)
+    known = head in repo_state.known_commits(plan.folder, plan.endpoint, repo_id, state=plan.state)
     if has_content and not known and not overwrite and plan.diff.has_changes:
         return head, remote_changed_message(repo_id, revision, base=None, head=head)
     return head, None
@@ -175,7 +178,7 @@ def _keep_others_parent(api, plan: PushPlan, *, overwrite: bool):
     from huggingface_hub.errors import RevisionNotFoundError
 
     key = repo_state.remote_key(plan.endpoint, plan.repo_id, plan.revision)
-    entry = repo_state.read_state(plan.folder)["remotes"].get(key) or {}
+    entry = (plan.state or repo_state.read_state(plan.folder))["remotes"].get(key) or {}
     base, sent = entry.get("commit"), set(entry.get("files") or [])
     head, remote = plan.head, plan.remote
     before = remote

@@ -66,16 +66,17 @@ def _write_json(path: Path, state: dict) -> None:
         raise
 
 
-def last_commit(folder, endpoint: str, repo_id: str, revision: str | None) -> str | None:
-    """The commit this folder last pushed to or pulled from that remote branch."""
-    entry = read_state(folder)["remotes"].get(remote_key(endpoint, repo_id, revision))
+def last_commit(folder, endpoint: str, repo_id: str, revision: str | None, *, state: dict | None = None) -> str | None:
+    """The commit this folder last pushed to or pulled from that remote branch (in ``state``,
+    a snapshot of the folder's state a push took at its start, if given)."""
+    entry = (state or read_state(folder))["remotes"].get(remote_key(endpoint, repo_id, revision))
     return entry.get("commit") if entry else None
 
 
-def known_commits(folder, endpoint: str, repo_id: str) -> set[str]:
-    """Every commit of ``repo_id`` this folder pushed or pulled, on any branch."""
+def known_commits(folder, endpoint: str, repo_id: str, *, state: dict | None = None) -> set[str]:
+    """Every commit of ``repo_id`` this folder pushed or pulled, on any branch (see ``last_commit``)."""
     prefix = f"{endpoint.rstrip('/')}|{repo_id}|"
-    remotes = read_state(folder)["remotes"]
+    remotes = (state or read_state(folder))["remotes"]
     return {v["commit"] for k, v in remotes.items() if k.startswith(prefix) and v.get("commit")}
 
 
@@ -104,9 +105,9 @@ def record_commit(folder, endpoint: str, repo_id: str, revision: str | None, com
 FILE_CACHE_KEY = "read"
 
 
-def read_file_cache(folder: str | os.PathLike) -> dict:
+def read_file_cache(folder: str | os.PathLike, *, state: dict | None = None) -> dict:
     """``{path: entry}`` as the last push (or ``write_file_cache``) left it; empty when missing or unreadable."""
-    cache = read_state(folder).get(FILE_CACHE_KEY)
+    cache = (state or read_state(folder)).get(FILE_CACHE_KEY)
     return cache if isinstance(cache, dict) else {}
 
 
