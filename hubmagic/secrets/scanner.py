@@ -9,7 +9,6 @@ metadata, ``KEY=value`` lines), and findings become ``Finding`` objects a user r
 
 from __future__ import annotations
 
-import bisect
 import functools
 import itertools
 import logging
@@ -188,10 +187,13 @@ def _busy(block: list[str], known: list[str], free_text: bool) -> list[int]:
         while at >= 0:
             found.add(at)
             at = joined.find(needle, at + 1)
-    if not found:
-        return []
-    ends = list(itertools.accumulate(len(line) + 1 for line in block))
-    return sorted({bisect.bisect_right(ends, at) for at in found})
+    lines, line, counted = [], 0, 0
+    for at in sorted(found):  # the line of each position: the line breaks before it, counted once
+        line += joined.count("\n", counted, at)
+        counted = at
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
 
 
 def _unquiet_lines(lines: Iterable[str], known: list[str], free_text: bool, all_anchored: bool):
