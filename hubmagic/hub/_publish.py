@@ -7,9 +7,12 @@ whose ``parent_commit`` is the commit this folder last pushed or pulled. A remot
 moved in between is refused by the Hub (HTTP 412) and reported as ``RemoteChangedError``.
 A first push to ``main`` (the folder never saw this repository) creates the repository
 right after the card check instead, as the raw client does: a new repository has nothing
-to compare with, so this spares a request without publishing anything early. Its head,
-the commit's parent, is read while the files upload (one round trip less), and checked
-before the commit: a first push that landed meanwhile makes this one refused.
+to compare with, so this spares a request without publishing anything early. Its initial
+commit, the commit's parent, is read right after (its list of commits: one light request);
+a first push that landed before that read is a second commit there, and one that lands
+after it makes the Hub refuse this commit (412): either way this push is refused whole.
+(Reading it in a thread while the files upload saves a round trip on a slow network but
+costs more than it hides against a hub in the same process, where all shares one GIL.)
 
 The remote mirrors the folder: files that were deleted locally are deleted on the Hub in
 the same commit (restricted to the files selected by ``allow_patterns`` /
