@@ -3,6 +3,7 @@ connection, and change nothing."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -134,3 +135,34 @@ def test_branch_named_head_is_refused(hub, api, alice_token, repo):
     assert _state(api, repo)[1] == ["main"]
     api.create_branch(repo, branch="HEAD-fix")  # only the exact name is reserved
     assert "HEAD-fix" in _state(api, repo)[1]
+
+
+def _laughs_card(levels: int = 12) -> str:
+    """A card header of a few lines whose aliases stand for 9**levels values."""
+    rows = "".join(f"l{i + 1}: &l{i + 1} [" + ", ".join([f"*l{i}"] * 9) + "]\n" for i in range(levels))
+    return "---\nlicense: mit\nl0: &l0 laugh\n" + rows + "---\n# Model\n"
+
+
+@pytest.mark.timeout(60)
+def test_a_card_whose_aliases_expand_to_billions_never_stalls_the_hub(hub, api, alice_token, repo):
+    """``repo_info`` returns a card's metadata as JSON, which writes out every alias: a "billion
+    laughs" header of a few lines would stall the server and exhaust its memory. validate-yaml
+    (what the client asks before a commit) refuses it with the reason; a commit sent without
+    asking lands as on the Hub, and the repository's info then answers at once, without
+    ``cardData``."""
+    from huggingface_hub import CommitOperationAdd
+
+    card = _laughs_card()
+    answer = requests.post(f"{hub.endpoint}/api/validate-yaml", json={"content": card, "repoType": "model"},
+                           headers=_auth(alice_token))
+    assert answer.status_code == 400 and "aliases" in answer.text, answer.text
+    with pytest.raises(ValueError, match="aliases"):
+        api.create_commit(repo, [CommitOperationAdd("README.md", card.encode())], commit_message="laughs")
+
+    content = base64.b64encode(card.encode()).decode()
+    answer = _commit(hub, alice_token, repo, [HEADER, {"key": "file", "value": {"path": "README.md",
+                                                                               "content": content,
+                                                                               "encoding": "base64"}}])
+    assert answer.status_code == 200, answer.text
+    info = api.model_info(repo)
+    assert info.card_data is None and "README.md" in [s.rfilename for s in info.siblings]
