@@ -19,6 +19,7 @@ from huggingface_hub import ModelCardData
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
 from skops.card._model_card import Section
 
+from hubmagic._yaml_limits import MAX_METADATA_VALUES, expands_beyond
 from hubmagic.card._model_card import Card
 from hubmagic.errors import InvalidInputError
 
@@ -74,6 +75,12 @@ def _split_front_matter(text: str) -> tuple[ModelCardData, str]:
     if not isinstance(data, dict):
         raise InvalidInputError(
             "The card's YAML metadata must be a mapping (key: value lines)."
+        )
+    if expands_beyond(data):
+        raise InvalidInputError(
+            f"The card's YAML metadata repeats values through aliases (`&name` / `*name`) to more than "
+            f"{MAX_METADATA_VALUES:,} values, or refers to itself, so it was not read: written out (as the "
+            "editor and the Hub do) it would exhaust memory. Write the values out instead of repeating them."
         )
     try:
         metadata = ModelCardData(**data)

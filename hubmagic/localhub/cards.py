@@ -13,6 +13,8 @@ import re
 import yaml
 from starlette.responses import PlainTextResponse
 
+from hubmagic._yaml_limits import MAX_METADATA_VALUES, expands_beyond
+
 from .http import Call, json_response
 from .licenses import LICENSE_IDS
 
@@ -38,31 +40,10 @@ def front_matter(text: str) -> tuple[dict | None, str | None]:
         return {}, None
     if not isinstance(data, dict):
         return None, '"value" must be of type object'
-    if _expands_beyond(data, MAX_METADATA_VALUES):
+    if expands_beyond(data, MAX_METADATA_VALUES):
         return None, (f"YAML metadata expands to more than {MAX_METADATA_VALUES:,} values through its aliases "
                       "(or refers to itself): write the values out instead of repeating them with aliases")
     return data, None
-
-
-MAX_METADATA_VALUES = 100_000  # a card's header holds hundreds; a "billion laughs" header, billions
-
-
-def _expands_beyond(data, limit: int) -> bool:
-    """Whether walking ``data`` visits more than ``limit`` values. YAML aliases share one object
-    between places, which JSON (a repository's ``cardData``) would write out at each place: a
-    header of a few lines can stand for billions of values, or for itself."""
-    pending, seen = [data], 0
-    while pending:
-        value = pending.pop()
-        seen += 1
-        if seen > limit:
-            return True
-        if isinstance(value, dict):
-            pending.extend(value.values())
-            seen += len(value)  # the keys
-        elif isinstance(value, list):
-            pending.extend(value)
-    return False
 
 
 def _string_or_strings(key: str, value, errors: list[str]) -> None:

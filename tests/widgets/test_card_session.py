@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from huggingface_hub import ModelCard
 
 from hubmagic.notebook import NotebookSession
@@ -80,3 +82,33 @@ def test_hub_card_from_a_published_repository_opens_a_pull_request(shell, run, a
     assert [d.title for d in discussion if d.is_pull_request] == ["Better description"]
     main = ModelCard.load(api.hf_hub_download(repo_id, "README.md"))
     assert "Reviewed description." not in main.text  # main is untouched until the PR is merged
+
+
+def test_hub_card_from_a_repository_whose_card_repeats_itself_billions_of_times(shell, run, hub, bob_token,
+                                                                                repo_name, capsys):
+    """Someone's card header can stand for billions of values through YAML aliases (the Hub
+    takes a commit without asking): opening it in the editor would write them all out. It is
+    refused with one paragraph, at once; the copy downloaded stays as published."""
+    import base64
+    import json
+
+    import requests
+    from huggingface_hub import HfApi
+
+    repo_id = f"bob/{repo_name}"
+    HfApi(endpoint=hub.endpoint, token=bob_token).create_repo(repo_id)
+    rows = "".join(f"l{i + 1}: &l{i + 1} [" + ", ".join([f"*l{i}"] * 9) + "]\n" for i in range(12))
+    card = "---\nlicense: mit\nl0: &l0 laugh\n" + rows + "---\n# Model\n"
+    lines = [{"key": "header", "value": {"summary": "card"}},
+             {"key": "file", "value": {"path": "README.md", "content": base64.b64encode(card.encode()).decode(),
+                                       "encoding": "base64"}}]
+    answer = requests.post(f"{hub.endpoint}/api/models/{repo_id}/commit/main",
+                           data="\n".join(json.dumps(line) for line in lines).encode(),
+                           headers={"Authorization": f"Bearer {bob_token}", "Content-Type": "application/x-ndjson"})
+    assert answer.status_code == 200, answer.text
+    run("%load_ext hubmagic")
+    capsys.readouterr()
+    result = run(f"%hub_card --from {repo_id} --dst their-card", ok=False)
+    assert not result.success and type(result.error_in_exec).__name__ == "UsageError", result.error_in_exec
+    assert "aliases" in str(result.error_in_exec) and "Traceback" not in capsys.readouterr().out
+    assert (Path("their-card") / "README.md").read_text() == card  # the download asked for, as published
