@@ -46,7 +46,9 @@ def small_folder(work: Path) -> Path:
 def forget_reads(folder: Path) -> None:
     from hubmagic.repository import _state
 
-    _state.write_file_cache(folder, {})
+    state = _state.read_state(folder)
+    state.pop(_state.FILE_CACHE_KEY, None)
+    _state.write_state(folder, state)
 
 
 def compare(hub, folder: Path, case: str, rounds: int, endpoint: str) -> dict:

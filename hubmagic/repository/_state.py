@@ -106,14 +106,7 @@ FILE_CACHE_KEY = "read"
 
 
 def read_file_cache(folder: str | os.PathLike, *, state: dict | None = None) -> dict:
-    """``{path: entry}`` as the last push (or ``write_file_cache``) left it; empty when missing or unreadable."""
+    """``{path: entry}`` as the last push left it (``record_commit``); empty when missing or unreadable."""
     cache = (state or read_state(folder)).get(FILE_CACHE_KEY)
     return cache if isinstance(cache, dict) else {}
 
-
-def write_file_cache(folder: str | os.PathLike, entries: dict) -> None:
-    """Replace the file cache with ``entries``."""
-    state = read_state(folder)
-    if state.get(FILE_CACHE_KEY) != entries:
-        state[FILE_CACHE_KEY] = entries
-        write_state(folder, state)

@@ -446,7 +446,7 @@ def json_strings(obj, key: str = "") -> Iterator[tuple[str, str, int]]:
 
 
 _PLAIN_NOT_TEXT = re.compile(r"[-+]?[\d.][\d._:eE+-]*|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)|~|null|Null|NULL|"
-                             r"(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)")
+                             r"(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)")
 
 
 def yaml_strings(text: str) -> Iterator[tuple[str, str, int]]:

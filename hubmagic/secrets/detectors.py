@@ -197,13 +197,18 @@ def anchor_positions(text: str, lowered: str) -> Iterator[int]:
     (literals, patterns), (lower_literals, lower_patterns) = block_anchors()
     for haystack, needles, regexes in ((text, literals, patterns), (lowered, lower_literals, lower_patterns)):
         for needle in needles:
-            at = haystack.find(needle)
-            while at >= 0:
-                yield at
-                at = haystack.find(needle, at + 1)
+            yield from find_all(haystack, needle)
         for regex in regexes:
             for match in regex.finditer(haystack):
                 yield match.start()
+
+
+def find_all(haystack: str, needle: str) -> Iterator[int]:
+    """Where ``needle`` starts in ``haystack``, each occurrence (overlapping ones too)."""
+    at = haystack.find(needle)
+    while at >= 0:
+        yield at
+        at = haystack.find(needle, at + 1)
 
 
 def wants(plugin, line: str, lowered: str, compiled) -> bool:

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from hubmagic.secrets.detectors import (
     anchor_positions,
     detectors,
+    find_all,
     gates,
     keyword_windows,
     never_verify,
@@ -166,9 +167,9 @@ def _dedupe(found: dict[str, str]) -> dict[str, str]:
 _BLOCK_LINES = 256
 
 
-def _blocks(lines: Iterable[str], size: int):
+def _blocks(lines: Iterable[str]):
     lines = iter(lines)
-    while block := list(itertools.islice(lines, size)):
+    while block := list(itertools.islice(lines, _BLOCK_LINES)):
         yield block
 
 
@@ -183,10 +184,7 @@ def _busy(block: list[str], known: list[str], free_text: bool) -> list[int]:
                 if _may_hold(line, known) or (free_text and "---" in line)]
     found = set(anchor_positions(joined, lowered))
     for needle in known + (["---"] if free_text else []):
-        at = joined.find(needle)
-        while at >= 0:
-            found.add(at)
-            at = joined.find(needle, at + 1)
+        found.update(find_all(joined, needle))
     lines, line, counted = [], 0, 0
     for at in sorted(found):  # the line of each position: the line breaks before it, counted once
         line += joined.count("\n", counted, at)
@@ -200,7 +198,7 @@ def _unquiet_lines(lines: Iterable[str], known: list[str], free_text: bool, all_
     """``(lineno, line, previous line)`` of the lines that may hold a finding: every line
     when some detector has no anchor, else the busy lines of each block of 256."""
     lineno, prev = 0, ""
-    for block in _blocks(lines, _BLOCK_LINES):
+    for block in _blocks(lines):
         busy = _busy(block, known, free_text) if all_anchored else range(len(block))
         for i in busy:
             before = block[i - 1].rstrip("\r") if i else prev
