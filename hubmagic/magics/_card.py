@@ -82,6 +82,7 @@ def _published(args) -> dict:
         print(f"(editing your copy in {dst}: delete it to start again from the Hub)")
     else:
         repository = ModelRepository.from_hub(repo_id, dst, revision=args.revision, token=args.token)
+        _read_card(repository, repo_id, dst)
         print(f"Downloaded {repo_id} into {dst}: Push opens a pull request.")
     token = args.token
 
@@ -89,3 +90,19 @@ def _published(args) -> dict:
         return repository.push(repo_id, token=token, **kwargs)
 
     return {"repository": repository, "push": push, "create_pr": True}
+
+
+def _read_card(repository, repo_id: str, dst: Path) -> None:
+    """Read the downloaded card before anything says it is ready to edit; a card that
+    cannot be read is refused with what happened to the download."""
+    from hubmagic.errors import InvalidInputError
+
+    if not (Path(dst) / "README.md").is_file():
+        return
+    try:
+        repository.card  # noqa: B018 - parsed here, so its refusal comes first
+    except InvalidInputError as exc:
+        raise InvalidInputError(
+            f"{repo_id}'s model card cannot be edited here. {exc} The repository was downloaded into {dst} as "
+            "published; nothing was changed there or on the Hub."
+        ) from exc

@@ -110,5 +110,7 @@ def test_hub_card_from_a_repository_whose_card_repeats_itself_billions_of_times(
     capsys.readouterr()
     result = run(f"%hub_card --from {repo_id} --dst their-card", ok=False)
     assert not result.success and type(result.error_in_exec).__name__ == "UsageError", result.error_in_exec
-    assert "aliases" in str(result.error_in_exec) and "Traceback" not in capsys.readouterr().out
+    message, out = str(result.error_in_exec), capsys.readouterr().out
+    assert "aliases" in message and "Traceback" not in out
+    assert "their-card" in message and "Downloaded" not in out  # nothing said it was ready to edit
     assert (Path("their-card") / "README.md").read_text() == card  # the download asked for, as published
