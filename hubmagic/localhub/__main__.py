@@ -1,5 +1,5 @@
 """``python -m hubmagic.localhub --data-dir DIR [--host] [--port] [--user NAME:TOKEN[:FULL NAME]]...
-[--org ORG:M1,M2]... [--private-org ORG]...``"""
+[--org ORG:M1,M2[:FULL NAME]]... [--private-org ORG]...``"""
 
 from __future__ import annotations
 
@@ -27,6 +27,12 @@ def _user(text: str) -> tuple[str, dict]:
     return name, {"token": token, "fullname": fullname.strip() or None}
 
 
+def _org(text: str) -> tuple[str, dict]:
+    name, value = _pair(text, "ORG:MEMBER[,MEMBER][:FULL NAME]")
+    members, _, fullname = value.partition(":")
+    return name, {"members": [m for m in members.split(",") if m], "fullname": fullname.strip() or None}
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m hubmagic.localhub",
                                      description="Serve a local Hugging Face Hub for huggingface_hub clients.")
@@ -35,8 +41,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=0, help="TCP port; 0 picks a free one (default)")
     parser.add_argument("--user", action="append", default=[], type=_user,
                         help="an account NAME:TOKEN, optionally with a full name NAME:TOKEN:FULL NAME (repeatable)")
-    parser.add_argument("--org", action="append", default=[], type=lambda t: _pair(t, "ORG:MEMBER[,MEMBER]"),
-                        help="an organisation and its members ORG:MEMBER[,MEMBER] (repeatable)")
+    parser.add_argument("--org", action="append", default=[], type=_org,
+                        help="an organisation and its members ORG:MEMBER[,MEMBER], optionally with a full name "
+                             "ORG:MEMBER[,MEMBER]:FULL NAME (repeatable)")
     parser.add_argument("--private-org", action="append", default=[], metavar="ORG",
                         help="new repos of this organisation are private unless created public (repeatable)")
     return parser.parse_args(argv)
@@ -45,7 +52,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     users = dict(args.user)
-    orgs: dict = {org: {"members": [m for m in members.split(",") if m]} for org, members in args.org}
+    orgs: dict = dict(args.org)
     for org in args.private_org:
         orgs.setdefault(org, {"members": []})["private"] = True
     hub = LocalHub(args.data_dir, host=args.host, port=args.port, users=users or None, orgs=orgs or None)

@@ -43,7 +43,7 @@ class Accounts:
         """Add or update users and orgs, then make sure there is at least one user.
 
         ``users`` maps a name to its token, or to ``{"token": ..., "fullname": ...}``;
-        ``orgs`` maps an org to its members, or to ``{"members": [...], "private": True}``
+        ``orgs`` maps an org to its members, or to ``{"members": [...], "private": True, "fullname": ...}``
         (new repos of a private org are private unless asked otherwise).
         """
         with self._lock:
@@ -61,6 +61,8 @@ class Accounts:
                 members = value.get("members", []) if isinstance(value, dict) else value
                 known = self.orgs.setdefault(org, [])
                 known.extend(m for m in members if m not in known)
+                if isinstance(value, dict) and value.get("fullname"):
+                    self.fullnames[org] = str(value["fullname"])
                 if isinstance(value, dict) and "private" in value:
                     (self.private_orgs.add if value["private"] else self.private_orgs.discard)(org)
             if not self.users:
@@ -130,7 +132,8 @@ class Accounts:
             "isPro": False,
             "canPay": False,
             "orgs": [
-                {"type": "org", "name": org, "fullname": org, "roleInOrg": "write", "isEnterprise": False}
+                {"type": "org", "name": org, "fullname": self.fullnames.get(org, org), "roleInOrg": "write",
+                 "isEnterprise": False}
                 for org in self.orgs_of(user)
             ],
             "auth": {

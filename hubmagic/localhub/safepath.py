@@ -13,7 +13,7 @@ from .errors import HubError, invalid_path
 
 MAX_PATH_CHARS = 1000
 MAX_COMPONENT_BYTES = 255  # what Linux, macOS and Windows file systems allow for one name
-_REPO_PART_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$")
+_REPO_PART_RE = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?$")  # the Hub has __DUMMY_HUB_USER__
 REPO_ID_RULES = (
     "A repository id is 'namespace/name' (your user name or one of your organizations, then the name): "
     "each part uses letters, digits, '-', '_' or '.', does not start or end with '-' or '.', contains no "
@@ -57,13 +57,18 @@ def repo_folder(root: Path, repo_type: str, repo_id: str) -> Path:
 def repo_path(path) -> str:
     """Normalise a ``path_in_repo`` or refuse it with 422 as the Hub does.
 
-    Refused: empty paths, absolute paths, backslashes, ``.``/``..`` components,
-    ``.git`` folders, control characters, text that is not valid Unicode (lone
-    surrogates), and components longer than a file system allows.
+    Refused: empty paths, absolute paths (``/`` or ``\\`` first), ``.``/``..`` components,
+    a path that starts by going up in Windows' way (``..\\x``), ``.git`` folders, control
+    characters, text that is not valid Unicode (lone surrogates), and components longer
+    than a file system allows. A backslash inside a name is kept, as on the Hub: it is a
+    character of a git file name, and the client refuses to write such a path outside the
+    folder it downloads into. Paths never name a file on the server's disk (git trees).
     """
     if not isinstance(path, str) or not path or len(path) > MAX_PATH_CHARS:
         raise invalid_path(path)
-    if "\\" in path or path.startswith("/") or any(ord(c) < 32 or c == "\x7f" for c in path):
+    if path.startswith(("/", "\\")) or any(ord(c) < 32 or c == "\x7f" for c in path):
+        raise invalid_path(path)
+    if path.split("/", 1)[0].split("\\", 1)[0] in (".", ".."):
         raise invalid_path(path)
     try:
         parts = [p.encode("utf-8") for p in path.split("/")]

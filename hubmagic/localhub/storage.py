@@ -96,7 +96,7 @@ class Storage:
             files = {".gitattributes": default_gitattributes(repo_type).encode()}
             if repo_type == "space":
                 files["README.md"] = f"---\ntitle: {repo_id.split('/')[-1]}\nsdk: static\n---\n".encode()
-            GitRepo.create(path, files).close()
+            GitRepo.create(path, files, author=author).close()  # the Hub credits the creator
             meta = {"id": repo_id, "type": repo_type, "private": private, "gated": False,
                     "createdAt": now_iso(), "createdBy": author, "discussions": []}
             record = RepoRecord(repo_type, repo_id, path, meta)
@@ -140,6 +140,14 @@ class Storage:
     def moved_to(self, repo_type: str, repo_id: str) -> str | None:
         """The new id of a repo that was moved away from ``repo_id``, if any."""
         return self._redirects().get(f"{repo_type}:{repo_id.lower()}")
+
+    def repo_paths(self) -> list[Path]:
+        """The folder of every repository of every type, listed while none is created, moved or deleted.
+
+        A folder may be gone by the time it is read (moved or deleted after the listing).
+        """
+        with self._registry_lock:
+            return [record.path for repo_type in REPO_TYPES for record in self.all(repo_type)]
 
     def all(self, repo_type: str):
         """Every repository of a type (unordered)."""

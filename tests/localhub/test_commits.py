@@ -50,7 +50,7 @@ def test_commit_history_and_copies(api, repo):
                                         CommitOperationCopy("a.txt", "a-copy.txt")], commit_message="copies")
     commits = api.list_repo_commits(repo)
     assert [c.title for c in commits] == ["copies", "seed", "initial commit"]
-    assert commits[-1].authors == ["system"] and commits[0].authors == ["alice"]
+    assert commits[-1].authors == ["alice"] and commits[0].authors == ["alice"]  # the creator, as on the Hub
     copy, original = api.get_paths_info(repo, ["copy.bin", "fold/sub/c.bin"])
     assert copy.lfs.sha256 == original.lfs.sha256
 

@@ -6,8 +6,9 @@ import subprocess
 import sys
 
 import pytest
+import requests
 from huggingface_hub import HfApi, ModelCard, metadata_update
-from huggingface_hub.errors import RevisionNotFoundError
+from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
 
 from hubmagic.localhub import LocalHub
 
@@ -88,3 +89,88 @@ def test_a_tag_on_a_missing_revision_is_revision_not_found_before_the_name_is_ju
         api.create_tag(repo_id, tag="v1", revision="0" * 40)
     api.create_tag(repo_id, tag="v1", revision="main")
     assert [t.name for t in api.list_repo_refs(repo_id).tags] == ["v1"]
+
+
+def test_a_user_whose_name_starts_and_ends_with_underscores_owns_repositories(tmp_path):
+    """The Hub's CI user is ``__DUMMY_HUB_USER__``: the client accepts the name, so must the hub."""
+    token = "hf_dummy_user_0123456789abcdef"
+    with LocalHub(tmp_path / "d", users={"__DUMMY_HUB_USER__": token, "bob": "hf_bob_token_0123456789"}) as hub:
+        api = HfApi(endpoint=hub.endpoint, token=token)
+        repo_id = api.create_repo("_probe_").repo_id
+        assert repo_id == "__DUMMY_HUB_USER__/_probe_"
+        api.upload_file(path_or_fileobj=b"x", path_in_repo="x.txt", repo_id=repo_id)
+        assert api.list_repo_files(repo_id) == [".gitattributes", "x.txt"]
+        api.delete_repo(repo_id)
+        with pytest.raises(RepositoryNotFoundError):  # gone: the Hub's 404, not a 400 about the name
+            api.delete_repo(repo_id)
+        for bad in ("-lead/model", "alice/trail.", "alice/a--b", "alice/.hidden"):
+            answer = requests.post(f"{hub.endpoint}/api/repos/create", json={"name": bad.split("/")[1],
+                                   "organization": bad.split("/")[0]}, headers={"authorization": f"Bearer {token}"})
+            assert answer.status_code == 400 and "Invalid repository id" in answer.text, (bad, answer.text)
+
+
+def test_a_backslash_inside_a_name_is_stored_and_one_that_climbs_out_is_refused(api, repo_name, tmp_path):
+    """As on the Hub: ``..\\\\x`` is refused (422); ``folder/..\\\\..\\\\file`` is a git file name, kept
+    as is, and the client refuses to write it outside the folder it downloads into."""
+    repo_id = api.create_repo(f"alice/{repo_name}").repo_id
+    odd = "folder/..\\..\\..\\file.txt"
+    api.upload_file(path_or_fileobj=b"odd", path_in_repo=odd, repo_id=repo_id)
+    assert odd in api.list_repo_files(repo_id)
+    with pytest.raises(HfHubHTTPError) as refused:  # the client lets this one through
+        api.upload_file(path_or_fileobj=b"x", path_in_repo="..\\ddd", repo_id=repo_id)
+    assert refused.value.response.status_code == 422
+    for bad in ("..\\ddd", "\\abs.txt", ".\\here.txt", "..\\", "a/../b.txt"):  # as any client may send them
+        answer = requests.post(f"{api.endpoint}/api/models/{repo_id}/preupload/main",
+                               json={"files": [{"path": bad, "sample": "", "size": 1}]},
+                               headers={"authorization": f"Bearer {api.token}"})
+        assert answer.status_code == 422, (bad, answer.text)
+    local = tmp_path / "dl"
+    with pytest.raises(ValueError):  # the client keeps the download inside its folder
+        api.hf_hub_download(repo_id, odd, local_dir=local)
+    assert not (tmp_path / "file.txt").exists()
+
+
+def test_the_initial_commit_is_credited_to_the_repositorys_creator(api, repo_name):
+    repo_id = api.create_repo(f"alice/{repo_name}").repo_id
+    api.upload_file(path_or_fileobj=b"x", path_in_repo="x.txt", repo_id=repo_id)
+    commits = api.list_repo_commits(repo_id)
+    assert [c.title for c in commits][-1] == "initial commit"
+    assert all(c.authors == ["alice"] for c in commits), [c.authors for c in commits]
+
+
+def test_auth_check_on_a_gated_repository_says_gated_to_someone_not_granted(api, hub, bob_token, repo_name):
+    repo_id = api.create_repo(f"alice/{repo_name}").repo_id
+    bob = HfApi(endpoint=hub.endpoint, token=bob_token)
+    bob.auth_check(repo_id)  # public, not gated: fine
+    api.update_repo_settings(repo_id, gated="auto")
+    with pytest.raises(GatedRepoError):
+        bob.auth_check(repo_id)
+    api.auth_check(repo_id)  # the owner always may
+    api.grant_access(repo_id, "bob")
+    bob.auth_check(repo_id)
+
+
+def test_the_answer_carries_the_clients_request_id(hub):
+    """The client sends a trace id with every request and quotes the answer's id in its errors:
+    the Hub answers with the client's id, so both sides' logs name the same request."""
+    from huggingface_hub.utils import get_session
+
+    answer = get_session().get(f"{hub.endpoint}/api/models/alice/none-such")
+    sent = answer.request.headers["X-Amzn-Trace-Id"]
+    assert answer.status_code in (401, 404) and answer.headers["x-request-id"] == sent
+    assert requests.get(f"{hub.endpoint}/api/models", headers={"x-request-id": "mine-1"}).headers[
+        "x-request-id"] == "mine-1"
+    fresh = requests.get(f"{hub.endpoint}/api/models", headers={"x-request-id": "bad id\twith space"})
+    assert fresh.headers["x-request-id"] != "bad id\twith space" and len(fresh.headers["x-request-id"]) == 32
+
+
+def test_an_organizations_full_name_from_the_command_line(tmp_path):
+    token = "hf_cli_ada_0123456789abcdef"
+    process, endpoint = _serve(["--data-dir", str(tmp_path / "d"), "--user", f"ada:{token}",
+                                "--org", "valid_org_hub:ada:Dummy Hub Org", "--org", "plain:ada"])
+    try:
+        orgs = {o["name"]: o["fullname"] for o in HfApi(endpoint=endpoint, token=token).whoami()["orgs"]}
+        assert orgs == {"valid_org_hub": "Dummy Hub Org", "plain": "plain"}
+    finally:
+        process.terminate()
+        assert process.wait(timeout=15) == 0
