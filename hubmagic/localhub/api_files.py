@@ -1,7 +1,9 @@
-"""Routes that read files: tree listing, paths-info, and resolve (HEAD/GET downloads)."""
+"""Routes that read files: tree listing, paths-info, resolve (HEAD/GET downloads), and the
+LFS files of a repo (listing and permanent deletion)."""
 
 from __future__ import annotations
 
+import contextlib
 import mimetypes
 import re
 import stat
@@ -9,13 +11,16 @@ from urllib.parse import quote
 
 from starlette.responses import Response, StreamingResponse
 
-from .errors import HubError, entry_not_found
+from .errors import HubError, entry_not_found, repo_not_found
 from .gitrepo import GitRepo
 from .http import Call, json_response, paginate
+from .lfs_store import INDEX_FILE, referenced_by
 from .safepath import repo_path
-from .storage import now_iso
+from .storage import REPO_TYPES, now_iso
 
 PAGE_SIZE = 1000
+MAX_LFS_DELETIONS = 1000  # the client sends them in batches of 1000
+_OID_RE = re.compile(r"^[0-9a-f]{64}$")
 EXPANDED_PAGE_SIZE = 50
 _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -142,9 +147,11 @@ def resolve(call: Call, repo_type: str, repo_id: str, revision: str, path: str):
     }
     if entry.lfs:
         oid, size = entry.lfs
-        if not call.hub.lfs.has(oid, size):
-            raise HubError(404, f"LFS object {oid} of {path} is missing from the store", "EntryNotFound",
-                           headers={"X-Repo-Commit": commit})
+        # The repo's own claim, not just the store: an object permanently deleted from this
+        # repo may still be stored for another one.
+        if not call.hub.repo_objects(record).serves(oid, size):
+            raise HubError(404, f"Entry not found: the LFS object {oid} of {path} was permanently deleted "
+                                "or is missing from the store", "EntryNotFound", headers={"X-Repo-Commit": commit})
         headers.update({"ETag": f'"{oid}"', "X-Linked-Etag": f'"{oid}"', "X-Linked-Size": str(size)})
     else:
         size = len(data)
@@ -167,20 +174,31 @@ def resolve(call: Call, repo_type: str, repo_id: str, revision: str, path: str):
 
 
 def list_lfs_files(call: Call, repo_type: str, repo_id: str):
-    """Every LFS object referenced by any commit of any ref, oldest push first."""
+    """Every LFS object referenced by any commit of any ref, oldest push first.
+
+    An object is attributed to its oldest commit, and to ``main`` when that commit is on
+    ``main`` (then to the first ref by name). Objects permanently deleted from the repo are
+    not listed, even when pointers to them remain (deleted without rewriting history).
+    """
     record = call.hub.readable(call, repo_type, repo_id)
     call.hub.require_write(call, record)
+    owned = call.hub.repo_objects(record).oids()
     git = record.git()
     try:
         found: dict[str, dict] = {}
-        for ref, head in git.refs("refs/").items():
+        seen: set[str] = set()
+        refs = sorted(git.refs("refs/").items(), key=lambda item: (item[0] != "heads/main", item[0]))
+        for ref, head in refs:
             for info in git.history(head):
+                if info.id in seen:
+                    break  # and its ancestors: already attributed to an earlier ref
+                seen.add(info.id)
                 for path, blob_id in git.flat_files(info.id).items():
                     entry = git.file_entry(path, blob_id)
-                    if not entry.lfs:
+                    if not entry.lfs or entry.lfs[0] not in owned:
                         continue
                     item = found.get(entry.lfs[0])
-                    if item is None or info.timestamp <= item["_ts"]:
+                    if item is None or info.timestamp < item["_ts"]:
                         found[entry.lfs[0]] = {"fileOid": entry.lfs[0], "oid": entry.lfs[0], "size": entry.lfs[1],
                                                "filename": path, "pushedAt": now_iso(info.timestamp),
                                                "ref": f"refs/{ref}", "_ts": info.timestamp}
@@ -188,3 +206,81 @@ def list_lfs_files(call: Call, repo_type: str, repo_id: str):
         git.close()
     items = sorted(found.values(), key=lambda i: i.pop("_ts"))
     return paginate(call, items, PAGE_SIZE)
+
+
+def _deletions(body: dict) -> tuple[set[str], bool]:
+    """``(oids, rewrite history?)`` of an ``lfs-files/batch`` body."""
+    deletions = body.get("deletions")
+    if not isinstance(deletions, dict):
+        raise HubError(400, "Expected {\"deletions\": {\"sha\": [oid, ...], \"rewriteHistory\": bool}}")
+    shas = deletions.get("sha")
+    if not isinstance(shas, list) or not all(isinstance(sha, str) and _OID_RE.fullmatch(sha) for sha in shas):
+        raise HubError(400, "'deletions.sha' must be a list of LFS file oids (64 lowercase hex characters)")
+    if len(shas) > MAX_LFS_DELETIONS:
+        raise HubError(400, f"At most {MAX_LFS_DELETIONS} LFS files can be deleted per request")
+    rewrite = deletions.get("rewriteHistory", True)
+    if not isinstance(rewrite, bool):
+        raise HubError(400, "'deletions.rewriteHistory' must be true or false")
+    return set(shas), rewrite
+
+
+def delete_lfs_files(call: Call, repo_type: str, repo_id: str):
+    """``POST /api/{type}s/{repo}/lfs-files/batch`` ``{"deletions": {"sha": [oid, ...], "rewriteHistory": bool}}``:
+    permanently delete LFS files of a repo. Owners only (org members for an org's repo),
+    checked before the body is read.
+
+    Afterwards the repo no longer lists (``lfs-files``), serves (resolve, LFS batch) or lets
+    a commit reference these objects unless their bytes are uploaded again. An object is
+    removed from the store unless another repository still holds it (objects are stored
+    once by sha256): that repository keeps serving it.
+
+    With ``rewriteHistory`` (the client's default) every ref's history is rewritten without
+    the files pointing to these objects, so they disappear from every branch, tag and PR;
+    rewritten commits get new ids (commits that change nothing keep theirs). The rewrite
+    holds the repo lock that commits take, and the refs move only once every object is
+    written: a commit sees the refs all before or all after, and one that names the old
+    head as ``parentCommit`` gets 412. Old commits stay reachable by id, their LFS files
+    unavailable.
+
+    Without ``rewriteHistory`` (as on the Hub) only the objects go: the pointer files stay
+    in the trees, are still listed by the tree API, and downloading them fails with
+    ``EntryNotFound`` (404). Oids the repo does not hold are ignored.
+    """
+    hub = call.hub
+    record = hub.readable(call, repo_type, repo_id)
+    hub.require_write(call, record)
+    oids, rewrite = _deletions(call.json())
+    with hub.storage.lock(record):
+        record = hub.storage.find(repo_type, repo_id)
+        if record is None:  # deleted or moved meanwhile
+            raise repo_not_found()
+        objects = hub.repo_objects(record)
+        owned = oids & objects.oids()
+        if rewrite:
+            git = record.git()
+            try:
+                if not git.move_refs(git.without_lfs(oids)):
+                    raise HubError(409, "The repository was updated during the deletion. Try again.")
+            finally:
+                git.close()
+        objects.forget(oids)
+    _index_all(hub)
+    own = record.path.resolve()
+
+    def elsewhere(candidates: set[str]) -> set[str]:
+        others = [path for path in hub.storage.repo_paths() if path.resolve() != own]
+        return referenced_by(others, candidates)
+
+    hub.lfs.remove(owned, elsewhere)
+    return json_response({})
+
+
+def _index_all(hub) -> None:
+    """Index the repos that have no LFS index yet (made before indexes existed), so that
+    the objects they reference are known before any is removed."""
+    for repo_type in REPO_TYPES:
+        for record in hub.storage.all(repo_type):
+            if not (record.path / INDEX_FILE).exists():
+                # One that cannot be indexed (deleted meanwhile) keeps every object: ``referenced_by``.
+                with contextlib.suppress(Exception):
+                    hub.repo_objects(record).oids()

@@ -225,18 +225,58 @@ def list_repos(call: Call, repo_type: str):
     return json_response(items)
 
 
-def grant_access(call: Call, repo_type: str, repo_id: str):
-    """``POST /api/{type}s/{repo}/user-access-request/grant`` ``{"user": name}`` on a gated repo."""
-    record = call.hub.readable(call, repo_type, repo_id)
-    call.hub.require_write(call, record)
-    user = call.json().get("user")
-    if not isinstance(user, str) or user not in call.hub.accounts.users:
-        raise HubError(404, f"User {user!r} not found")
-    with call.hub.storage.lock(record):
-        record = call.hub.storage.find(repo_type, repo_id)
-        granted = record.meta.setdefault("granted", [])
-        if user in granted:
-            raise HubError(409, f"User {user} already has access to {record.id}")
-        granted.append(user)
-        call.hub.storage.save_meta(record)
-    return json_response({})
+SETTINGS_PAGE_SIZE = 1000
+
+
+def list_settings_repositories(call: Call, org: str | None = None):
+    """``GET /api/settings/repositories`` (the caller's repos) or
+    ``GET /api/organizations/{org}/settings/repositories`` (an org's, for its members): the
+    storage page ``list_user_repos`` / ``hf repos ls`` read, private repos included.
+
+    Items ``{"id", "type", "updatedAt", "visibility", "private", "storage", "storagePercent"}``,
+    most recently updated first, paginated with ``Link``. ``storage`` counts the repo's git
+    objects and the LFS objects it holds (an object shared with another repo counts in
+    both); ``storagePercent`` is its share of the namespace's total.
+    """
+    from dulwich.errors import NotGitRepository
+
+    from .http import paginate
+
+    if call.user is None:
+        raise HubError(401, "You must be authenticated to see your repositories' settings")
+    namespace = call.user
+    if org is not None:
+        if not any(name.lower() == org.lower() for name in call.hub.accounts.orgs):
+            raise HubError(404, f"Organization {org!r} not found")
+        namespace = call.hub.accounts.canonical_namespace(org)
+        if not call.hub.accounts.can_write(call.user, namespace):
+            raise HubError(403, f"You must be a member of the organization {namespace} to see its repositories")
+    items = []
+    for repo_type in ("model", "dataset", "space"):
+        for record in call.hub.storage.all(repo_type):
+            if record.namespace.lower() != namespace.lower():
+                continue
+            try:
+                items.append(_storage_item(call, record))
+            except (HubError, KeyError, OSError, NotGitRepository):
+                continue  # deleted meanwhile
+    total = sum(item["storage"] for item in items)
+    for item in items:
+        item["storagePercent"] = round(100 * item["storage"] / total, 2) if total else 0
+    items.sort(key=lambda item: (item.pop("_ts"), item["id"]), reverse=True)
+    return paginate(call, items, SETTINGS_PAGE_SIZE)
+
+
+def _storage_item(call: Call, record: RepoRecord) -> dict:
+    git = record.git()
+    try:
+        info = git.commit_info(git.resolve("main")[0])
+    finally:
+        git.close()
+    objects = record.path / "objects"
+    size = sum(path.stat().st_size for path in objects.rglob("*") if path.is_file())
+    for oid in call.hub.repo_objects(record).oids():
+        size += call.hub.lfs.size(oid) or 0
+    return {"id": record.id, "type": record.type, "updatedAt": now_iso(info.timestamp),
+            "visibility": "private" if record.private else "public", "private": record.private,
+            "storage": size, "_ts": info.timestamp}

@@ -8,6 +8,7 @@ piece unquoted afterwards.
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from . import api_commit, api_files, api_lfs, api_refs, api_repos, cards, discussions
+from . import access, api_commit, api_files, api_lfs, api_refs, api_repos, cards, discussions
 from .errors import HubError, Redirect
 from .http import Call, error_response, json_response
 
@@ -79,12 +80,21 @@ def _tree(args: list[str]) -> dict | None:
     return {"revision": args[0], "path": "/".join(args[1:])} if args else None
 
 
-def _grant(args: list[str]) -> dict | None:
-    return {} if args == ["grant"] else None
+def _exactly(*pieces: str):
+    """Exactly these more path pieces, no parameters."""
+    return lambda args: {} if args == list(pieces) else None
+
+
+def _comment_change(args: list[str]) -> dict | None:
+    """``{num}/comment/{comment_id}/{change}`` (``edit``, ``hide``)."""
+    if len(args) == 4 and args[1] == "comment":
+        return {"num": args[0], "comment_id": args[2], "change": args[3]}
+    return None
 
 
 def _auth_check(call, repo_type, repo_id):
-    call.hub.readable(call, repo_type, repo_id)
+    """200 when the caller may download the repo's files: visible, and granted if it is gated."""
+    call.hub.require_download(call, call.hub.readable(call, repo_type, repo_id))
     return json_response({})
 
 
@@ -109,14 +119,18 @@ _REPO_ROUTES: dict[tuple[str | None, str], tuple[_Rule, ...]] = {
     ("tag", "POST"): (_Rule(api_refs.create_tag, _joined("revision")),),
     ("tag", "DELETE"): (_Rule(api_refs.delete_tag, _joined("tag")),),
     ("settings", "PUT"): (_Rule(api_repos.update_settings, _anything),),
-    ("user-access-request", "POST"): (_Rule(api_repos.grant_access, _grant),),
+    ("user-access-request", "GET"): (_Rule(access.list_requests, _named("status")),),
+    ("user-access-request", "POST"): (_Rule(access.grant, _exactly("grant")),
+                                      _Rule(access.handle, _exactly("handle"))),
     ("super-squash", "POST"): (_Rule(api_refs.super_squash, _joined("branch")),),
     ("auth-check", "GET"): (_Rule(_auth_check, _anything),),
     ("discussions", "GET"): (_Rule(discussions.list_discussions, _no_more),
                              _Rule(discussions.discussion_details, _named("num"))),
     ("discussions", "POST"): (_Rule(discussions.create_discussion, _no_more),
-                              _Rule(discussions.discussion_action, _named("num", "action"))),
+                              _Rule(discussions.discussion_action, _named("num", "action")),
+                              _Rule(discussions.comment_change, _comment_change)),
     ("lfs-files", "GET"): (_Rule(api_files.list_lfs_files, _no_more),),
+    ("lfs-files", "POST"): (_Rule(api_files.delete_lfs_files, lambda args: {} if args == ["batch"] else None),),
 }
 
 _REPOS_ACTIONS = {("POST", "create"): api_repos.create_repo, ("DELETE", "delete"): api_repos.delete_repo,
@@ -143,6 +157,9 @@ def _api_route(method: str, parts: list[str]) -> Target:
         return Target(_REPOS_ACTIONS[(method, rest[1])])
     if rest == ["validate-yaml"] and method == "POST":
         return Target(cards.validate_yaml)
+    if method == "GET" and (rest == ["settings", "repositories"]
+                            or (rest[:1] == ["organizations"] and rest[2:] == ["settings", "repositories"])):
+        return Target(api_repos.list_settings_repositories, {"org": rest[1] if len(rest) == 4 else None})
     if rest and rest[0] in _TYPES:
         repo_type = _TYPES[rest[0]]
         if len(rest) == 1 and method == "GET":
@@ -236,11 +253,25 @@ async def _receive_body(request: Request, limit: int) -> BinaryIO:
     return sink
 
 
+_REQUEST_ID = re.compile(r"[\x21-\x7e]{1,200}")
+
+
+def _request_id(headers) -> str:
+    """The id the answer carries (and every error message quotes): the client's own
+    ``X-Request-Id`` if it sent one, else its trace id (``X-Amzn-Trace-Id``), as on the Hub;
+    a fresh one otherwise, or when what was sent is not short printable text."""
+    for name in ("x-request-id", "x-amzn-trace-id"):
+        sent = headers.get(name)
+        if sent and _REQUEST_ID.fullmatch(sent):
+            return sent
+    return uuid.uuid4().hex
+
+
 def build_app(hub) -> Starlette:
     """The Starlette app serving ``hub`` (a ``HubState``)."""
 
     async def dispatch(request: Request):
-        request_id = uuid.uuid4().hex
+        request_id = _request_id(request.headers)
         try:
             raw = request.scope.get("raw_path") or request.scope["path"].encode()
             raw = raw.split(b"?", 1)[0].decode("latin-1")

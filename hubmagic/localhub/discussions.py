@@ -6,6 +6,7 @@ source of truth for a PR's content).
 
 from __future__ import annotations
 
+import html
 import secrets
 
 from .errors import HubError
@@ -21,10 +22,15 @@ def _event(kind: str, author: str, data: dict) -> dict:
             "data": data}
 
 
+def _version(author: str, text: str) -> dict:
+    """One version of a comment's text (the Hub renders markdown into ``html``; here it is escaped text)."""
+    return {"raw": text, "html": html.escape(text), "updatedAt": now_iso(),
+            "author": {"name": author, "type": "user"}}
+
+
 def _comment(author: str, text: str) -> dict:
-    return _event("comment", author, {"edited": False, "hidden": False,
-                                      "latest": {"raw": text, "html": text, "updatedAt": now_iso()},
-                                      "numEdits": 0, "editors": [author], "reactions": [],
+    return _event("comment", author, {"edited": False, "hidden": False, "latest": _version(author, text),
+                                      "numEdits": 0, "editors": [author], "history": [], "reactions": [],
                                       "identifiedLanguage": {"language": "en", "probability": 1}})
 
 
@@ -211,3 +217,65 @@ def _merge(call: Call, record: RepoRecord, item: dict) -> dict:
     item["status"] = "merged"
     item["mergeCommitId"] = new
     return _event("status-change", call.user, {"status": "merged"})
+
+
+def _find_comment(item: dict, comment_id: str) -> dict:
+    for event in item["events"]:
+        if event["type"] == "comment" and event["id"] == comment_id.lower():
+            return event
+    raise HubError(404, f"Comment {comment_id} not found in discussion #{item['num']}")
+
+
+def _may_change(call: Call, record: RepoRecord, comment: dict, change: str) -> None:
+    """Only its author edits a comment; its author or the repo's owners hide it."""
+    is_author = comment["author"]["name"] == call.user
+    if change == "edit" and not is_author:
+        raise HubError(403, "Only the author of a comment can edit it")
+    if change == "hide" and not (is_author or call.hub.can_write(call.user, record)):
+        raise HubError(403, "Only the author of a comment or the repo owners can hide it")
+    if change == "edit" and comment["data"]["hidden"]:
+        raise HubError(403, "A hidden comment cannot be edited")
+
+
+def _edit(call: Call, comment: dict, content) -> None:
+    if not isinstance(content, str) or not content.strip():
+        raise HubError(400, "The new content of the comment must be non-empty text")
+    data = comment["data"]
+    data.setdefault("history", []).insert(0, data["latest"])
+    data["latest"] = _version(call.user, content)
+    data["edited"] = True
+    data["numEdits"] = data.get("numEdits", 0) + 1
+    if call.user not in data.setdefault("editors", []):
+        data["editors"].append(call.user)
+
+
+def _hide(call: Call, comment: dict) -> None:
+    """Hidden for good: its text and every earlier version of it are dropped."""
+    data = comment["data"]
+    if data["hidden"]:
+        return
+    data["hidden"] = True
+    data["hiddenBy"] = call.user
+    data["latest"] = {**_version(call.user, ""), "html": "This comment has been hidden"}
+    data["history"] = [{"updatedAt": v.get("updatedAt"), "author": v.get("author")} for v in data.get("history", [])]
+
+
+def comment_change(call: Call, repo_type: str, repo_id: str, num: str, comment_id: str, change: str):
+    """``POST .../discussions/{num}/comment/{id}/edit`` ``{"content"}`` and ``.../hide``."""
+    if change not in ("edit", "hide"):
+        raise HubError(404, f"Unknown comment action {change}")
+    record = call.hub.readable(call, repo_type, repo_id)
+    if call.user is None:
+        raise HubError(401, "You must be authenticated")
+    _may_change(call, record, _find_comment(get(record, _num(num)), comment_id), change)
+    content = call.json().get("content") if change == "edit" else None
+    with call.hub.storage.lock(record):
+        record = call.hub.storage.find(repo_type, repo_id) or record
+        comment = _find_comment(get(record, _num(num)), comment_id)
+        _may_change(call, record, comment, change)
+        if change == "edit":
+            _edit(call, comment, content)
+        else:
+            _hide(call, comment)
+        call.hub.storage.save_meta(record)
+    return json_response({"updatedComment": comment})

@@ -294,6 +294,111 @@ class GitRepo:
         self.repo.object_store.add_object(tree)
         return tree.id
 
+    # -- rewriting history ----------------------------------------------------
+
+    def without_lfs(self, oids: set[str]) -> dict[str, tuple[str, str]]:
+        """Rewrite every ref's history without the LFS pointers to ``oids``.
+
+        Every commit reachable from a ref (``refs/heads``, ``tags``, ``pr``, ``convert``) is
+        rewritten with the files pointing to one of ``oids`` removed (folders left empty go
+        too); commits keep their author, dates and message, and ones that change nothing
+        keep their id. Only objects are written: returns ``{ref: (old value, new commit)}``
+        for the refs that must move (``move_refs`` moves them).
+        """
+        commits: dict[bytes, bytes] = {}
+        trees: dict[bytes, bytes] = {}
+        pointers: dict[bytes, str | None] = {}
+        changes = {}
+        for ref, raw in self.repo.get_refs().items():
+            if not ref.startswith(b"refs/"):
+                continue
+            head = self._peel(raw)
+            new = self._rewrite_commit(head, oids, commits, trees, pointers)
+            if new != head:
+                changes[ref.decode()] = (raw.decode(), new.decode())
+        return changes
+
+    def move_refs(self, changes: dict[str, tuple[str, str]]) -> bool:
+        """Move each ref from its old value to its new one, all or none (compare-and-swap).
+
+        The caller holds the repo lock, so no commit of this server moves a ref meanwhile;
+        should one have moved anyway, the refs already moved are put back and ``False`` is
+        returned.
+        """
+        moved = []
+        for ref, (old, new) in changes.items():
+            if not self.set_ref(ref, old, new):
+                for done in reversed(moved):
+                    self.set_ref(done, changes[done][1], changes[done][0])
+                return False
+            moved.append(ref)
+        return True
+
+    def _rewrite_commit(self, head: bytes, oids: set[str], commits: dict, trees: dict, pointers: dict) -> bytes:
+        stack = [head]  # iterative: a history may be deeper than Python's recursion limit
+        while stack:
+            sha = stack[-1]
+            if sha in commits:
+                stack.pop()
+                continue
+            commit = self.repo[sha]
+            pending = [p for p in commit.parents if p not in commits]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            tree = self._rewrite_tree(commit.tree, oids, trees, pointers) or self._empty_tree()
+            parents = [commits[p] for p in commit.parents]
+            if tree == commit.tree and parents == commit.parents:
+                commits[sha] = sha
+                continue
+            new = Commit()
+            new.tree, new.parents = tree, parents
+            new.author, new.committer = commit.author, commit.committer
+            new.author_time, new.commit_time = commit.author_time, commit.commit_time
+            new.author_timezone, new.commit_timezone = commit.author_timezone, commit.commit_timezone
+            new.encoding, new.message = commit.encoding, commit.message
+            self.repo.object_store.add_object(new)
+            commits[sha] = new.id
+        return commits[head]
+
+    def _rewrite_tree(self, tree_id: bytes, oids: set[str], trees: dict, pointers: dict) -> bytes | None:
+        """The tree without the pointers to ``oids``; ``None`` when nothing is left of it."""
+        if tree_id in trees:
+            return trees[tree_id]
+        tree, kept, changed = self.repo[tree_id], Tree(), False
+        for item in tree.items():
+            if stat.S_ISDIR(item.mode):
+                sub = self._rewrite_tree(item.sha, oids, trees, pointers)
+                changed |= sub != item.sha
+                if sub is not None:
+                    kept.add(item.path, item.mode, sub)
+            elif self._pointer_oid(item.sha, pointers) in oids:
+                changed = True
+            else:
+                kept.add(item.path, item.mode, item.sha)
+        if not changed:
+            result = tree_id
+        elif not kept.items():
+            result = None
+        else:
+            self.repo.object_store.add_object(kept)
+            result = kept.id
+        trees[tree_id] = result
+        return result
+
+    def _pointer_oid(self, blob_id: bytes, pointers: dict) -> str | None:
+        if blob_id not in pointers:
+            blob = self.repo[blob_id]
+            pointer = parse_pointer(blob.data) if blob.raw_length() <= 200 else None
+            pointers[blob_id] = pointer[0] if pointer else None
+        return pointers[blob_id]
+
+    def _empty_tree(self) -> bytes:
+        tree = Tree()
+        self.repo.object_store.add_object(tree)
+        return tree.id
+
 
 def commit_message(summary: str, description: str) -> str:
     summary = summary.strip() or "Update"

@@ -15,6 +15,13 @@ Objects no index references are collected once older than a grace period (their 
 is the upload time, refreshed when a commit claims them), so an upload in progress or
 awaiting its commit is never lost, and a store shared by several repos keeps an object
 while any of them references it.
+
+An owner may also delete objects of a repo permanently (``lfs-files/batch``): the repo
+forgets them (``RepoObjects.forget``), then the store removes each one no other repo's
+index or upload marker lists (``LfsStore.remove``). Removal and the marking of a finished
+upload hold the same lock, so an object another repo just received is either seen as
+theirs and kept, or found gone by that upload, which then fails instead of leaving a
+marker to a missing object.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import math
 import os
 import secrets
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -45,6 +53,8 @@ class LfsStore:
         self.objects = root / "objects"
         self.tmp = root / "tmp"
         self.href_seconds = href_seconds
+        # Held while removing objects and while marking an upload (see the module docstring).
+        self.removal_lock = threading.Lock()
         self.objects.mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir(parents=True, exist_ok=True)
         self._drop_stale_uploads()
@@ -156,6 +166,25 @@ class LfsStore:
                 left -= len(chunk)
                 yield chunk
 
+    def remove(self, oids: set[str], referenced_elsewhere: Callable[[set[str]], set[str]]) -> list[str]:
+        """Delete the objects ``oids`` now, except those ``referenced_elsewhere(oids)`` returns.
+
+        ``referenced_elsewhere`` is called under ``removal_lock``: it must list the oids that
+        any other repository's index or upload markers hold (``referenced_by``).
+        """
+        if not oids:
+            return []
+        removed = []
+        with self.removal_lock:
+            keep = referenced_elsewhere(set(oids))
+            for oid in sorted(set(oids) - keep):
+                try:
+                    self.path(oid).unlink()
+                    removed.append(oid)
+                except FileNotFoundError:
+                    continue
+        return removed
+
     def collect(self, grace_seconds: float, referenced: Callable[[], set[str]]) -> list[str]:
         """Delete objects older than the grace period that ``referenced()`` does not list.
 
@@ -244,11 +273,15 @@ class RepoObjects:
         Raises:
             HubError: 404 when the repo was deleted during the upload.
         """
-        try:
-            self.uploads.mkdir(exist_ok=True)  # never parents: that would resurrect a deleted repo
-            (self.uploads / oid).touch()
-        except FileNotFoundError:
-            raise HubError(404, "The repository this upload was for no longer exists") from None
+        with self.store.removal_lock:
+            try:
+                self.uploads.mkdir(exist_ok=True)  # never parents: that would resurrect a deleted repo
+                (self.uploads / oid).touch()
+            except FileNotFoundError:
+                raise HubError(404, "The repository this upload was for no longer exists") from None
+            if not self.store.path(oid).is_file():  # permanently deleted by another repo's owner meanwhile
+                (self.uploads / oid).unlink(missing_ok=True)
+                raise HubError(409, f"LFS object {oid} was deleted while it was uploaded. Upload it again.")
 
     def claim(self, oid: str, size, path: str) -> int:
         """Let the commit being built reference ``oid`` at ``path``; returns the object size.
@@ -278,6 +311,23 @@ class RepoObjects:
             (self.uploads / oid).unlink(missing_ok=True)
         self.claimed.clear()
 
+    def forget(self, oids: set[str]) -> None:
+        """Drop ``oids`` from the index and the upload markers; call under the repo lock.
+
+        The repo no longer serves them nor lets a commit reference them without uploading
+        their bytes again. The index is rewritten whole (then replaced atomically): appends
+        happen under the same lock (``record_claims``).
+        """
+        current = self.oids()
+        kept = current - oids
+        if kept != current:
+            tmp = self.index_file.with_name(INDEX_FILE + ".tmp")
+            tmp.write_text("".join(f"{oid}\n" for oid in sorted(kept)))
+            os.replace(tmp, self.index_file)
+            self._oids = kept
+        for oid in oids:
+            (self.uploads / oid).unlink(missing_ok=True)
+
     def drop_stale_uploads(self, grace_seconds: float) -> None:
         """Forget uploads never committed within the grace period."""
         cutoff = time.time() - grace_seconds
@@ -300,3 +350,23 @@ def read_index(repo_path: Path) -> set[str]:
         FileNotFoundError: the repo has no index yet (``RepoObjects.oids`` builds it).
     """
     return {line for line in (repo_path / INDEX_FILE).read_text().split("\n") if len(line) == 64}
+
+
+def referenced_by(repo_paths, oids: set[str]) -> set[str]:
+    """Those of ``oids`` that the repos in ``repo_paths`` list in their index or upload markers.
+
+    A repo whose index cannot be read (moved or deleted meanwhile, or never indexed) is
+    taken to hold them all: an object is never removed on a guess.
+    """
+    found: set[str] = set()
+    for path in repo_paths:
+        wanted = oids - found
+        if not wanted:
+            break
+        try:
+            found |= read_index(path) & wanted
+        except (FileNotFoundError, NotADirectoryError):
+            found |= wanted
+            break
+        found |= {oid for oid in wanted if (path / UPLOADS_DIR / oid).exists()}
+    return found

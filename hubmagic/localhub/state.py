@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+from . import access
 from .auth import Accounts
 from .errors import HubError, Redirect, repo_not_found
 from .lfs_store import (
@@ -30,6 +31,7 @@ class HubState:
         self.accounts = Accounts(self.data_dir / "accounts.json")
         self.accounts.merge(users, orgs)
         self.storage = Storage(self.data_dir)
+        access.migrate_granted(self.storage)
         self.lfs = LfsStore(self.data_dir / "lfs", href_seconds=lfs_href_seconds)
         self.lfs_grace_seconds = lfs_grace_seconds
         self._collecting = threading.Lock()
@@ -98,10 +100,8 @@ class HubState:
         return record
 
     def require_download(self, call, record: RepoRecord) -> None:
-        """Gated repos: only owners and granted users may download files."""
-        if not record.meta.get("gated") or self.can_write(call.user, record):
-            return
-        if call.user is not None and call.user in record.meta.get("granted", []):
+        """Gated repos: only owners and users whose access request was accepted may download files."""
+        if not record.meta.get("gated") or self.can_write(call.user, record) or access.has_access(record, call.user):
             return
         url = call.repo_url(record.type, record.id)
         raise HubError(403 if call.user else 401,
