@@ -13,7 +13,7 @@ about 2 ms, so hubmagic's own work — the secret scan, the card check, the stat
 keeps — weighs the most it can), then through a loopback proxy that holds every byte
 ``--latency-ms`` in each direction (a request then pays a round trip, as to the Hub).
 
-    python benchmarks/push_cost.py [--large-mb 500] [--rounds 7] [--small-rounds 31] [--latency-ms 10]
+    python benchmarks/push_cost.py [--large-mb 500] [--rounds 7] [--small-rounds 61] [--latency-ms 10]
 
 A small push takes tens of milliseconds on a shared machine whose speed drifts, so its
 medians are over ``--small-rounds`` (and the large one's over ``--rounds``).
@@ -119,7 +119,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--large-mb", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--small-rounds", type=int, default=31)
+    parser.add_argument("--small-rounds", type=int, default=61)
     parser.add_argument("--latency-ms", type=float, default=10.0)
     args = parser.parse_args()
     with local_hub() as (hub, work):
