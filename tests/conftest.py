@@ -104,6 +104,14 @@ def api(hub, alice_token):
 
 
 @pytest.fixture
+def bob(hub, bob_token):
+    """A real ``HfApi`` client authenticated as bob (no org) against the local hub."""
+    from huggingface_hub import HfApi
+
+    return HfApi(endpoint=hub.endpoint, token=bob_token)
+
+
+@pytest.fixture
 def repo_name(request):
     """A repo name unique to the test, so tests can share one hub."""
     return "t-" + secrets.token_hex(4)

@@ -18,7 +18,7 @@ import secrets
 
 from .errors import HubError
 from .http import Call, json_response, paginate
-from .storage import RepoRecord, now_iso
+from .storage import REPO_TYPES, RepoRecord, now_iso
 
 logger = logging.getLogger("hubmagic.localhub")
 
@@ -43,7 +43,7 @@ def has_access(record: RepoRecord, user: str | None) -> bool:
 
 def migrate_granted(storage) -> None:
     """Turn the ``granted`` list of older data folders into accepted requests (once, at start)."""
-    for repo_type in ("model", "dataset", "space"):
+    for repo_type in REPO_TYPES:
         for found in list(storage.all(repo_type)):
             if "granted" not in found.meta:
                 continue

@@ -3,7 +3,6 @@ LFS files of a repo (listing and permanent deletion)."""
 
 from __future__ import annotations
 
-import contextlib
 import mimetypes
 import re
 import stat
@@ -14,9 +13,8 @@ from starlette.responses import Response, StreamingResponse
 from .errors import HubError, entry_not_found, repo_not_found
 from .gitrepo import GitRepo
 from .http import Call, json_response, paginate
-from .lfs_store import INDEX_FILE, referenced_by
 from .safepath import repo_path
-from .storage import REPO_TYPES, now_iso
+from .storage import now_iso
 
 PAGE_SIZE = 1000
 MAX_LFS_DELETIONS = 1000  # the client sends them in batches of 1000
@@ -264,23 +262,5 @@ def delete_lfs_files(call: Call, repo_type: str, repo_id: str):
             finally:
                 git.close()
         objects.forget(oids)
-    _index_all(hub)
-    own = record.path.resolve()
-
-    def elsewhere(candidates: set[str]) -> set[str]:
-        others = [path for path in hub.storage.repo_paths() if path.resolve() != own]
-        return referenced_by(others, candidates)
-
-    hub.lfs.remove(owned, elsewhere)
+    hub.remove_lfs_objects(record, owned)
     return json_response({})
-
-
-def _index_all(hub) -> None:
-    """Index the repos that have no LFS index yet (made before indexes existed), so that
-    the objects they reference are known before any is removed."""
-    for repo_type in REPO_TYPES:
-        for record in hub.storage.all(repo_type):
-            if not (record.path / INDEX_FILE).exists():
-                # One that cannot be indexed (deleted meanwhile) keeps every object: ``referenced_by``.
-                with contextlib.suppress(Exception):
-                    hub.repo_objects(record).oids()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dulwich.errors import NotGitRepository
+
 from .cards import front_matter
 from .errors import HubError
-from .http import Call, json_response
+from .http import Call, json_response, paginate
 from .safepath import split_repo_id
-from .storage import RepoRecord, now_iso
+from .storage import REPO_TYPES, RepoRecord, now_iso
 
 _TYPE_BY_NAME = {None: "model", "model": "model", "dataset": "dataset", "space": "space"}
 
@@ -238,10 +240,6 @@ def list_settings_repositories(call: Call, org: str | None = None):
     objects and the LFS objects it holds (an object shared with another repo counts in
     both); ``storagePercent`` is its share of the namespace's total.
     """
-    from dulwich.errors import NotGitRepository
-
-    from .http import paginate
-
     if call.user is None:
         raise HubError(401, "You must be authenticated to see your repositories' settings")
     namespace = call.user
@@ -252,7 +250,7 @@ def list_settings_repositories(call: Call, org: str | None = None):
         if not call.hub.accounts.can_write(call.user, namespace):
             raise HubError(403, f"You must be a member of the organization {namespace} to see its repositories")
     items = []
-    for repo_type in ("model", "dataset", "space"):
+    for repo_type in REPO_TYPES:
         for record in call.hub.storage.all(repo_type):
             if record.namespace.lower() != namespace.lower():
                 continue

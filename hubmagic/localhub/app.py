@@ -130,7 +130,7 @@ _REPO_ROUTES: dict[tuple[str | None, str], tuple[_Rule, ...]] = {
                               _Rule(discussions.discussion_action, _named("num", "action")),
                               _Rule(discussions.comment_change, _comment_change)),
     ("lfs-files", "GET"): (_Rule(api_files.list_lfs_files, _no_more),),
-    ("lfs-files", "POST"): (_Rule(api_files.delete_lfs_files, lambda args: {} if args == ["batch"] else None),),
+    ("lfs-files", "POST"): (_Rule(api_files.delete_lfs_files, _exactly("batch")),),
 }
 
 _REPOS_ACTIONS = {("POST", "create"): api_repos.create_repo, ("DELETE", "delete"): api_repos.delete_repo,

@@ -17,6 +17,7 @@ from .lfs_store import (
     LfsStore,
     RepoObjects,
     read_index,
+    referenced_by,
 )
 from .storage import REPO_TYPES, RepoRecord, Storage
 
@@ -68,9 +69,30 @@ class HubState:
     def _all_repos(self) -> list[RepoRecord]:
         return [record for t in REPO_TYPES for record in self.storage.all(t)]
 
-    def _referenced_lfs(self) -> set[str]:
+    def _index_all(self) -> None:
+        """Index the repos made before indexes existed, so that every object they reference is
+        known. One that cannot be indexed (deleted meanwhile) is left as it is: the callers
+        treat a missing index as holding everything."""
         for record in self._all_repos():
-            self.repo_objects(record).oids()  # indexes repos made before indexes existed
+            try:
+                self.repo_objects(record).oids()
+            except Exception:  # noqa: BLE001 - an unreadable repo keeps every object (see the callers)
+                logger.debug("localhub: could not index %s", record.id, exc_info=True)
+
+    def remove_lfs_objects(self, record: RepoRecord, oids: set[str]) -> list[str]:
+        """Delete from the store those of ``oids`` (permanently deleted from ``record``) that no
+        other repository holds in its index or its uploads; returns the oids removed."""
+        self._index_all()
+        own = record.path.resolve()
+
+        def elsewhere(candidates: set[str]) -> set[str]:
+            others = [path for path in self.storage.repo_paths() if path.resolve() != own]
+            return referenced_by(others, candidates)
+
+        return self.lfs.remove(oids, elsewhere)
+
+    def _referenced_lfs(self) -> set[str]:
+        self._index_all()
         # Under the registry lock no repo is created, moved or deleted while counting, so
         # none is missed half-way through a rename. No repo lock is taken there (a commit
         # holds its repo's lock while asking for the registry's); an index still missing

@@ -9,11 +9,6 @@ from huggingface_hub import HfApi, hf_hub_download
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
 
-@pytest.fixture
-def bob(hub, bob_token):
-    return HfApi(endpoint=hub.endpoint, token=bob_token)
-
-
 def test_whoami_lists_orgs(api, bob):
     me = api.whoami()
     assert me["name"] == "alice" and [o["name"] for o in me["orgs"]] == ["acme"]

@@ -14,11 +14,6 @@ from hubmagic.localhub import LocalHub, access
 
 
 @pytest.fixture
-def bob(hub, bob_token):
-    return HfApi(endpoint=hub.endpoint, token=bob_token)
-
-
-@pytest.fixture
 def gated(api, repo_name):
     repo_id = api.create_repo(repo_name).repo_id
     api.upload_file(path_or_fileobj=b"gated weights", path_in_repo="g.txt", repo_id=repo_id)

@@ -7,11 +7,6 @@ from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
 
-@pytest.fixture
-def bob(hub, bob_token):
-    return HfApi(endpoint=hub.endpoint, token=bob_token)
-
-
 def _comments(api, repo_id, num):
     return [e for e in api.get_discussion_details(repo_id, num).events if e.type == "comment"]
 

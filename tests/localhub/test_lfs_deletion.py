@@ -24,11 +24,6 @@ def _lfs(api: HfApi, repo_id: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def bob(hub, bob_token):
-    return HfApi(endpoint=hub.endpoint, token=bob_token)
-
-
-@pytest.fixture
 def repo(api, repo_name):
     """alice's repo: two LFS files and a text file on main, then a branch with one more LFS file."""
     repo_id = api.create_repo(repo_name).repo_id

@@ -13,11 +13,6 @@ from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
 
-@pytest.fixture
-def bob(hub, bob_token):
-    return HfApi(endpoint=hub.endpoint, token=bob_token)
-
-
 def _mine(api: HfApi, prefix: str, namespace: str | None = None) -> dict:
     return {r.id: r for r in api.list_user_repos(namespace) if r.id.split("/")[-1].startswith(prefix)}
 
